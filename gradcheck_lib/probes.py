@@ -1,0 +1,198 @@
+"""What gradient_check perturbs: single entries of θ, or random unit directions per array.
+
+Both kinds evaluate J(θ+ε·v) and J(θ−ε·v) for each probe v, in place on the arrays the cost
+reads, and put every array back bit for bit, even when the cost raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .numeric import as_cost_value
+from .report import CheckedEntry
+from .vectors import ParamLayout
+
+__all__ = ["EntryProbes", "DirectionProbes", "Probes"]
+
+
+def _store(values: NDArray, j: int, value: object, where: Callable[[], str]) -> None:
+    """``values[j] = value``, with the course's message if the cost returned a non-number."""
+    try:
+        values[j] = value
+    except (TypeError, ValueError):
+        as_cost_value(value, where())
+        raise
+
+
+def _moved(name: str, key, sign: str) -> str:
+    return f"with {name}[{key}] moved by {sign}ε"
+
+
+def _along(name: str, sign: str) -> str:
+    return f"with {name} moved by {sign}ε along a random direction"
+
+
+def _perturb_entries(cost, work, name: str, local: NDArray, epsilon: float, plus, minus) -> None:
+    """Fill ``plus``/``minus`` with J at θ ± ε on entries ``local`` (flat, C order) of ``name``.
+
+    The loop is kept lean: no copies, one in-place write per step, restore in ``finally``.
+    """
+    array = work[name]
+    if array.flags.c_contiguous:
+        target, keys = array.reshape(-1), local.tolist()
+    else:
+        target, keys = array, list(zip(*np.unravel_index(local, array.shape), strict=False))
+    for j, key in enumerate(keys):
+        old = target[key]
+        try:
+            target[key] = old + epsilon
+            _store(plus, j, cost(work), partial(_moved, name, key, "+"))
+            target[key] = old - epsilon
+            _store(minus, j, cost(work), partial(_moved, name, key, "−"))
+        finally:
+            target[key] = old
+
+
+def _require_finite(plus, minus, describe: Callable[[int], str], epsilon: float) -> None:
+    bad = np.flatnonzero(~(np.isfinite(plus) & np.isfinite(minus)))
+    if bad.size:
+        raise ValueError(
+            f"`cost` returned NaN or inf when {describe(int(bad[0]))} was moved by ±ε={epsilon:g} "
+            f"({bad.size} such steps); look for log(0), division by zero or overflow in the cost"
+        )
+
+
+@dataclass(frozen=True)
+class EntryProbes:
+    """Single entries of θ, given by their positions in θ (sorted)."""
+
+    layout: ParamLayout
+    positions: NDArray[np.intp]
+    has_entries = True
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def evaluate(self, cost, work, epsilon: float) -> tuple[NDArray, NDArray]:
+        """J(θ + ε·e_i) and J(θ − ε·e_i) for every probed entry i."""
+        plus = np.empty(len(self), dtype=np.float64)
+        minus = np.empty(len(self), dtype=np.float64)
+        for name, _, part in self.layout:
+            lo, hi = np.searchsorted(self.positions, [part.start, part.stop])
+            if hi > lo:
+                local = self.positions[lo:hi] - part.start
+                _perturb_entries(cost, work, name, local, epsilon, plus[lo:hi], minus[lo:hi])
+        _require_finite(plus, minus, self._label, epsilon)
+        return plus, minus
+
+    def _label(self, j: int) -> str:
+        name, index = self.layout.locate(int(self.positions[j]))
+        return f"{name}{list(index)}"
+
+    def analytical(self, gradient: NDArray) -> NDArray:
+        """The analytical gradient at the probed entries."""
+        return gradient[self.positions]
+
+    def owners(self) -> NDArray[np.intp]:
+        """Which parameter array (its number in the layout) each probe belongs to."""
+        return np.searchsorted(self.layout.offsets, self.positions, side="right") - 1
+
+    def subset(self, chosen: NDArray[np.intp]) -> EntryProbes:
+        """The probes at indices ``chosen`` (sorted, so positions stay sorted)."""
+        return EntryProbes(self.layout, self.positions[np.sort(chosen)])
+
+    def entry(self, j: int, numerical: float, analytical: float) -> CheckedEntry:
+        name, index = self.layout.locate(int(self.positions[j]))
+        return CheckedEntry(name, index, float(numerical), float(analytical))
+
+    def gaps(self, name: str, gaps: NDArray) -> NDArray:
+        """Per-entry gaps of ``name`` shaped like it; NaN where the entry was not probed."""
+        part = self.layout.slice(name)
+        shape = self.layout.shapes[self.layout.names.index(name)]
+        full = np.full(part.stop - part.start, np.nan)
+        mine = (self.positions >= part.start) & (self.positions < part.stop)
+        full[self.positions[mine] - part.start] = gaps[mine]
+        return full.reshape(shape)
+
+
+@dataclass(frozen=True)
+class DirectionProbes:
+    """Random unit directions, each within one parameter array."""
+
+    layout: ParamLayout
+    arrays: NDArray[np.intp]
+    units: tuple[NDArray, ...]
+    has_entries = False
+
+    @classmethod
+    def random(cls, layout: ParamLayout, directions: int, rng: np.random.Generator):
+        """``directions`` random unit directions per non-empty array."""
+        arrays, units = [], []
+        for i, (_, shape, part) in enumerate(layout):
+            if part.stop == part.start:
+                continue
+            for _ in range(directions):
+                u = rng.standard_normal(shape)
+                arrays.append(i)
+                units.append(u / np.linalg.norm(u))
+        return cls(layout, np.array(arrays, dtype=np.intp), tuple(units))
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def evaluate(self, cost, work, epsilon: float) -> tuple[NDArray, NDArray]:
+        """J(θ + ε·u) and J(θ − ε·u) for every direction u."""
+        plus = np.empty(len(self), dtype=np.float64)
+        minus = np.empty(len(self), dtype=np.float64)
+        for j, (i, u) in enumerate(zip(self.arrays, self.units, strict=False)):
+            name = self.layout.names[i]
+            array = work[name]
+            saved = array.copy()
+            try:
+                np.copyto(array, saved + epsilon * u, casting="same_kind")
+                _store(plus, j, cost(work), partial(_along, name, "+"))
+                np.copyto(array, saved - epsilon * u, casting="same_kind")
+                _store(minus, j, cost(work), partial(_along, name, "−"))
+            finally:
+                np.copyto(array, saved)
+        _require_finite(plus, minus, self._label, epsilon)
+        return plus, minus
+
+    def _label(self, j: int) -> str:
+        return f"{self.layout.names[self.arrays[j]]} (along a random direction)"
+
+    def analytical(self, gradient: NDArray) -> NDArray:
+        """The analytical directional derivatives g·u."""
+        values = [
+            float(np.sum(gradient[self.layout.slice(self.layout.names[i])] * u.reshape(-1)))
+            for i, u in zip(self.arrays, self.units, strict=False)
+        ]
+        return np.array(values, dtype=np.float64)
+
+    def owners(self) -> NDArray[np.intp]:
+        return self.arrays
+
+    def subset(self, chosen: NDArray[np.intp]) -> DirectionProbes:
+        chosen = np.sort(chosen)
+        return DirectionProbes(
+            self.layout, self.arrays[chosen], tuple(self.units[k] for k in chosen)
+        )
+
+    def entry(self, j: int, numerical: float, analytical: float) -> CheckedEntry:
+        return CheckedEntry(
+            self.layout.names[self.arrays[j]], None, float(numerical), float(analytical)
+        )
+
+    def gaps(self, name: str, gaps: NDArray) -> NDArray:
+        raise ValueError(
+            "a directional check compares whole directions, not entries; "
+            "use mode='full' (or 'sample') to see per-entry gaps"
+        )
+
+
+Probes = EntryProbes | DirectionProbes
