@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,51 +19,50 @@ from .vectors import ParamLayout
 __all__ = ["EntryProbes", "DirectionProbes", "Probes"]
 
 
-def _store(values: NDArray, j: int, value: object, where: Callable[[], str]) -> None:
-    """``values[j] = value``, with the course's message if the cost returned a non-number."""
+def _as_values(raw: list, label: Callable[[int], str]) -> NDArray[np.float64]:
+    """The costs collected in ``raw`` as a float array; a clear error names a bad one."""
     try:
-        values[j] = value
+        return np.array(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        as_cost_value(value, where())
+        for j, value in enumerate(raw):
+            as_cost_value(value, label(j))
         raise
 
 
-def _moved(name: str, key, sign: str) -> str:
-    return f"with {name}[{key}] moved by {sign}ε"
-
-
-def _along(name: str, sign: str) -> str:
-    return f"with {name} moved by {sign}ε along a random direction"
-
-
 def _perturb_entries(cost, work, name: str, local: NDArray, epsilon: float, plus, minus) -> None:
-    """Fill ``plus``/``minus`` with J at θ ± ε on entries ``local`` (flat, C order) of ``name``.
+    """Append J at θ ± ε on entries ``local`` (flat, C order) of ``name`` to ``plus``/``minus``.
 
-    The loop is kept lean: no copies, one in-place write per step, restore in ``finally``.
+    The loop is kept lean: no copies and no calls but the cost's, one in-place write per
+    step, and the entry restored in ``finally``. Checking the values is done afterwards.
     """
     array = work[name]
     if array.flags.c_contiguous:
         target, keys = array.reshape(-1), local.tolist()
     else:
-        target, keys = array, list(zip(*np.unravel_index(local, array.shape), strict=False))
-    for j, key in enumerate(keys):
-        old = target[key]
+        target, keys = array, list(zip(*np.unravel_index(local, array.shape), strict=True))
+    add_plus, add_minus = plus.append, minus.append
+    for key in keys:
+        old = target.item(key)
         try:
             target[key] = old + epsilon
-            _store(plus, j, cost(work), partial(_moved, name, key, "+"))
+            add_plus(cost(work))
             target[key] = old - epsilon
-            _store(minus, j, cost(work), partial(_moved, name, key, "−"))
+            add_minus(cost(work))
         finally:
             target[key] = old
 
 
-def _require_finite(plus, minus, describe: Callable[[int], str], epsilon: float) -> None:
+def _checked(plus: list, minus: list, label: Callable[[int], str], epsilon: float):
+    """The collected costs as arrays, after checking that each is a finite number."""
+    plus = _as_values(plus, lambda j: f"with {label(j)} moved by +ε={epsilon:g}")
+    minus = _as_values(minus, lambda j: f"with {label(j)} moved by −ε={epsilon:g}")
     bad = np.flatnonzero(~(np.isfinite(plus) & np.isfinite(minus)))
     if bad.size:
         raise ValueError(
-            f"`cost` returned NaN or inf when {describe(int(bad[0]))} was moved by ±ε={epsilon:g} "
+            f"`cost` returned NaN or inf when {label(int(bad[0]))} was moved by ±ε={epsilon:g} "
             f"({bad.size} such steps); look for log(0), division by zero or overflow in the cost"
         )
+    return plus, minus
 
 
 @dataclass(frozen=True)
@@ -80,15 +78,13 @@ class EntryProbes:
 
     def evaluate(self, cost, work, epsilon: float) -> tuple[NDArray, NDArray]:
         """J(θ + ε·e_i) and J(θ − ε·e_i) for every probed entry i."""
-        plus = np.empty(len(self), dtype=np.float64)
-        minus = np.empty(len(self), dtype=np.float64)
+        plus, minus = [], []
         for name, _, part in self.layout:
             lo, hi = np.searchsorted(self.positions, [part.start, part.stop])
             if hi > lo:
                 local = self.positions[lo:hi] - part.start
-                _perturb_entries(cost, work, name, local, epsilon, plus[lo:hi], minus[lo:hi])
-        _require_finite(plus, minus, self._label, epsilon)
-        return plus, minus
+                _perturb_entries(cost, work, name, local, epsilon, plus, minus)
+        return _checked(plus, minus, self._label, epsilon)
 
     def _label(self, j: int) -> str:
         name, index = self.layout.locate(int(self.positions[j]))
@@ -147,21 +143,19 @@ class DirectionProbes:
 
     def evaluate(self, cost, work, epsilon: float) -> tuple[NDArray, NDArray]:
         """J(θ + ε·u) and J(θ − ε·u) for every direction u."""
-        plus = np.empty(len(self), dtype=np.float64)
-        minus = np.empty(len(self), dtype=np.float64)
-        for j, (i, u) in enumerate(zip(self.arrays, self.units, strict=False)):
+        plus, minus = [], []
+        for i, u in zip(self.arrays, self.units, strict=True):
             name = self.layout.names[i]
             array = work[name]
             saved = array.copy()
             try:
                 np.copyto(array, saved + epsilon * u, casting="same_kind")
-                _store(plus, j, cost(work), partial(_along, name, "+"))
+                plus.append(cost(work))
                 np.copyto(array, saved - epsilon * u, casting="same_kind")
-                _store(minus, j, cost(work), partial(_along, name, "−"))
+                minus.append(cost(work))
             finally:
                 np.copyto(array, saved)
-        _require_finite(plus, minus, self._label, epsilon)
-        return plus, minus
+        return _checked(plus, minus, self._label, epsilon)
 
     def _label(self, j: int) -> str:
         return f"{self.layout.names[self.arrays[j]]} (along a random direction)"
