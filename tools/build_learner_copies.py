@@ -1,0 +1,312 @@
+"""Build the learner copies notebooks/NN_*.ipynb from the solutions in notebooks/solutions/.
+
+Conventions (docs/INSTRUCTORS.md explains them for instructors):
+
+- Solution code sits between nbgrader's markers. The BEGIN line also says what to do::
+
+      ### BEGIN SOLUTION Exercise 1.1: flatten the parameters into one vector
+      theta = ...
+      ### END SOLUTION
+
+  The learner copy replaces the whole block, at the same indentation, by::
+
+      # YOUR CODE HERE
+      raise NotImplementedError("Exercise 1.1: flatten the parameters into one vector")
+
+- Cells holding a block are tagged ``exercise``; cells that call a checker of
+  ``gradcheck_lib.exercises`` are tagged ``exercise-check``. The learner copy clears the outputs and
+  execution counts of both (and of any untagged cell that holds a marker or calls ``check_...(``),
+  drops widget outputs and the stored widget state, and keeps every other output.
+
+Usage::
+
+    python tools/build_learner_copies.py            # write notebooks/NN_*.ipynb
+    python tools/build_learner_copies.py --check    # exit 1 if a committed copy is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS_DIR = REPO / "notebooks" / "solutions"
+LEARNER_DIR = REPO / "notebooks"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+BEGIN_MARKER = "### BEGIN SOLUTION"
+END_MARKER = "### END SOLUTION"
+STUB_COMMENT = "# YOUR CODE HERE"
+EXERCISE_TAG = "exercise"
+CHECK_TAG = "exercise-check"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+LINE_LENGTH = 100
+
+_BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?P<task>.*)$")
+_END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
+_TASK = re.compile(r"^Exercise (?P<number>\d+\.\d+): \S.*$")
+_CHECK_CALL = re.compile(r"(?<![\w.])(?:check_\w+|exercises\.\w+)\s*\(")
+
+
+class MarkerError(ValueError):
+    """A solution marker is malformed: unpaired, nested, or without its exercise text."""
+
+
+@dataclass(frozen=True)
+class SolutionBlock:
+    """One ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block of a cell.
+
+    Attributes
+    ----------
+    number : str
+        The exercise number, e.g. ``"1.1"``.
+    task : str
+        The marker's text, e.g. ``"Exercise 1.1: flatten the parameters into one vector"``.
+    indent : str
+        The indentation of the BEGIN marker, which the stub keeps.
+    start, stop : int
+        Line indices of the BEGIN and END markers in the cell source.
+    body : str
+        The solution code between the markers, with the marker's indentation removed.
+    """
+
+    number: str
+    task: str
+    indent: str
+    start: int
+    stop: int
+    body: str
+
+
+def solution_blocks(source: str, where: str = "cell") -> list[SolutionBlock]:
+    """Find the solution blocks of one cell's source.
+
+    Parameters
+    ----------
+    source : str
+        The code of one cell.
+    where : str
+        Names the cell in error messages, e.g. ``"01_reshaping.ipynb, cell 7"``.
+
+    Returns
+    -------
+    list of SolutionBlock
+        In source order; empty when the cell has no marker.
+
+    Raises
+    ------
+    MarkerError
+        On an END without BEGIN, a BEGIN without END, nested blocks, or a BEGIN line whose text
+        is not ``Exercise N.M: <what to do>``.
+    """
+    lines = source.splitlines()
+    blocks = []
+    open_at = None
+    for index, line in enumerate(lines):
+        begin, end = _BEGIN.match(line), _END.match(line)
+        if begin:
+            if open_at is not None:
+                raise MarkerError(f"{where}, line {index + 1}: nested {BEGIN_MARKER}")
+            task = begin["task"].strip()
+            if not _TASK.match(task):
+                raise MarkerError(
+                    f"{where}, line {index + 1}: write what to do after the marker, as in "
+                    f"'{BEGIN_MARKER} Exercise 1.1: flatten the parameters into one vector'"
+                )
+            open_at, indent = index, begin["indent"]
+        elif end:
+            if open_at is None:
+                raise MarkerError(f"{where}, line {index + 1}: {END_MARKER} without a BEGIN")
+            body = "\n".join(_dedent(text, indent) for text in lines[open_at + 1 : index])
+            number = _TASK.match(task)["number"]
+            blocks.append(SolutionBlock(number, task, indent, open_at, index, body))
+            open_at = None
+        elif BEGIN_MARKER in line or END_MARKER in line:
+            raise MarkerError(f"{where}, line {index + 1}: a marker must stand on its own line")
+    if open_at is not None:
+        raise MarkerError(f"{where}, line {open_at + 1}: {BEGIN_MARKER} without an END")
+    return blocks
+
+
+def _dedent(line: str, indent: str) -> str:
+    return line[len(indent) :] if line.startswith(indent) else line.lstrip(" \t")
+
+
+def stub_lines(indent: str, task: str) -> list[str]:
+    """Return the stub that replaces a block, wrapped as ``ruff format`` would wrap it.
+
+    Parameters
+    ----------
+    indent : str
+        Indentation of the replaced block.
+    task : str
+        The exercise text, e.g. ``"Exercise 1.1: flatten the parameters into one vector"``.
+
+    Returns
+    -------
+    list of str
+        ``# YOUR CODE HERE`` and the ``raise NotImplementedError(...)`` statement.
+    """
+    literal = '"' + task.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    one_line = f"{indent}raise NotImplementedError({literal})"
+    if len(one_line) <= LINE_LENGTH:
+        return [indent + STUB_COMMENT, one_line]
+    return [
+        indent + STUB_COMMENT,
+        f"{indent}raise NotImplementedError(",
+        f"{indent}    {literal}",
+        f"{indent})",
+    ]
+
+
+def stub_source(source: str, where: str = "cell") -> str:
+    """Replace every solution block of a cell's source by its stub.
+
+    Parameters
+    ----------
+    source : str
+        The code of one solution cell.
+    where : str
+        Names the cell in error messages.
+
+    Returns
+    -------
+    str
+        The learner's version of the cell; unchanged when it has no marker.
+    """
+    blocks = solution_blocks(source, where)
+    if not blocks:
+        return source
+    lines = source.splitlines()
+    for block in reversed(blocks):
+        lines[block.start : block.stop + 1] = stub_lines(block.indent, block.task)
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
+def is_exercise_cell(cell: nbformat.NotebookNode) -> bool:
+    """Tell whether a cell is an exercise: tagged ``exercise`` or holding a marker."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.cell_type == "code" and (EXERCISE_TAG in tags or BEGIN_MARKER in cell.source)
+
+
+def is_check_cell(cell: nbformat.NotebookNode) -> bool:
+    """Tell whether a cell checks an exercise: tagged ``exercise-check`` or calling a checker."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.cell_type == "code" and (CHECK_TAG in tags or bool(_CHECK_CALL.search(cell.source)))
+
+
+def learner_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Turn a solution notebook into its learner copy (the input is left unchanged).
+
+    Parameters
+    ----------
+    solution : nbformat.NotebookNode
+        An executed solution notebook.
+    name : str
+        The notebook's file name, for error messages.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The learner copy.
+    """
+    notebook = copy.deepcopy(solution)
+    notebook.metadata.pop("widgets", None)
+    for index, cell in enumerate(notebook.cells):
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        clear = is_exercise_cell(cell) or is_check_cell(cell)
+        cell.source = stub_source(cell.source, f"{name}, cell {index}")
+        if clear:
+            cell.outputs = []
+            cell.execution_count = None
+        else:
+            cell.outputs = [out for out in cell.outputs if not _is_widget_view(out)]
+    return notebook
+
+
+def _is_widget_view(output: nbformat.NotebookNode) -> bool:
+    # Without the stored widget state a widget output shows "model not found"; drop it.
+    return WIDGET_VIEW_MIME in output.get("data", {})
+
+
+def build(solution_path: Path) -> str:
+    """Return the text of the learner copy of one solution notebook (same bytes on every run).
+
+    Parameters
+    ----------
+    solution_path : pathlib.Path
+        A notebook in notebooks/solutions/.
+
+    Returns
+    -------
+    str
+        The learner copy as nbformat v4 JSON, ending with a newline.
+    """
+    solution = nbformat.read(solution_path, as_version=4)
+    return nbformat.writes(learner_notebook(solution, solution_path.name), version=4) + "\n"
+
+
+def solution_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
+    """Return the solution notebooks ``NN_*.ipynb`` in course order."""
+    return sorted(solutions_dir.glob(NOTEBOOK_GLOB))
+
+
+def stale_copies(solutions_dir: Path = SOLUTIONS_DIR, learner_dir: Path = LEARNER_DIR) -> list[str]:
+    """List the learner copies that differ from a fresh build, are missing, or have no solution.
+
+    Returns
+    -------
+    list of str
+        One plain sentence per problem; empty when every copy is fresh.
+    """
+    problems = []
+    solutions = solution_notebooks(solutions_dir)
+    for path in solutions:
+        target = learner_dir / path.name
+        if not target.exists():
+            problems.append(f"{target} is missing")
+        elif target.read_text(encoding="utf-8") != build(path):
+            problems.append(f"{target} differs from a fresh build of {path}")
+    names = {path.name for path in solutions}
+    for target in sorted(learner_dir.glob(NOTEBOOK_GLOB)):
+        if target.name not in names:
+            problems.append(f"{target} has no solution notebook in {solutions_dir}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build or check the learner copies; return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale copies")
+    parser.add_argument("--solutions-dir", type=Path, default=SOLUTIONS_DIR)
+    parser.add_argument("--output-dir", type=Path, default=LEARNER_DIR)
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = stale_copies(args.solutions_dir, args.output_dir)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print("Rebuild with `make learner` and commit the result.")
+        return 1 if problems else 0
+    solutions = solution_notebooks(args.solutions_dir)
+    if not solutions:
+        print(f"no {NOTEBOOK_GLOB} in {args.solutions_dir}", file=sys.stderr)
+        return 1
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    for path in solutions:
+        target = args.output_dir / path.name
+        target.write_text(build(path), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
