@@ -5,12 +5,18 @@ notebooks/solutions/. This file adds what pyproject.toml cannot express:
 
 - the sanitizer tools/nbval_sanitize.cfg (memory addresses, timings), found from this file's
   folder so that ``pytest`` works from any working directory;
-- stderr is not compared: warnings and progress messages vary between library versions.
+- stderr is not compared: warnings and progress messages vary between library versions;
+- the ``nbval_sandbox`` fixture, for tests that run nbval on a notebook outside the repository.
 """
 
+import shutil
 from pathlib import Path
 
-SANITIZER = Path(__file__).resolve().parent / "tools" / "nbval_sanitize.cfg"
+import pytest
+
+REPO = Path(__file__).resolve().parent
+SANITIZER = REPO / "tools" / "nbval_sanitize.cfg"
+PYTEST_CONFIGURATION = ("pyproject.toml", "conftest.py", "tools/nbval_sanitize.cfg")
 
 
 def pytest_configure(config):
@@ -25,3 +31,17 @@ def pytest_collectstart(collector):
     path = getattr(collector, "path", None)
     if path is not None and path.suffix == ".ipynb" and hasattr(collector, "skip_compare"):
         collector.skip_compare = (*collector.skip_compare, "stderr")
+
+
+@pytest.fixture
+def nbval_sandbox(tmp_path):
+    """Return a temporary folder holding this repository's pytest configuration.
+
+    ``python -m pytest NOTEBOOK`` run inside it behaves as in the repository (same addopts,
+    sanitizer and stderr skip), without writing anything into the work tree.
+    """
+    for name in PYTEST_CONFIGURATION:
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / name, target)
+    return tmp_path
