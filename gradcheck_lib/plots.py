@@ -17,12 +17,12 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
+import PIL.Image
 from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.image import imsave
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
@@ -60,6 +60,8 @@ FIGURE_SIZE = (6.0, 2.5)
 RENDER_DPI = 96
 #: Fast PNG compression: a lab image is small and rendered often.
 _PNG_OPTIONS = {"compress_level": 1}
+#: Static backgrounds a live figure keeps (one per parameter shape for a heatmap).
+_BACKGROUND_CACHE_SIZE = 8
 
 #: Okabe-Ito colours, one per band: bluish green, yellow, orange, vermillion.
 BAND_COLOURS: dict[Verdict, str] = {
@@ -160,7 +162,8 @@ class _LiveFigure:
     restores that bitmap and draws the dynamic artists over it (matplotlib's blitting). A
     subclass marks its dynamic artists with :meth:`_dynamic` (they are drawn in z-order, spines
     included where a dynamic artist would cover them) and, if the static part depends on
-    the data (a heatmap's shape), returns a key for it from :meth:`_static_key`.
+    the data (a heatmap's shape), returns a key for it from :meth:`_static_key`; the background
+    of each key is drawn once and cached.
     """
 
     figure: CourseFigure
@@ -168,8 +171,8 @@ class _LiveFigure:
     def __init__(self, size: tuple[float, float], dpi: float) -> None:
         self.figure = _new_figure(size, dpi)
         self._dynamic_artists: list[Artist] = []
-        self._background = None
-        self._background_key: Hashable = None
+        # One cached background per static state (a heatmap has one per parameter shape).
+        self._backgrounds: dict[Hashable, object] = {}
         #: How many times the static background was drawn (tests count work with it).
         self.full_draws = 0
 
@@ -197,18 +200,25 @@ class _LiveFigure:
         """
         canvas = self.figure.canvas
         key = (self._static_key(), self.figure.dpi, tuple(self.figure.get_size_inches()))
-        if self._background is None or key != self._background_key:
+        background = self._backgrounds.get(key)
+        if background is None:
             canvas.draw()  # draws everything except the dynamic (animated) artists
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            self._background_key = key
+            if len(self._backgrounds) >= _BACKGROUND_CACHE_SIZE:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
             self.full_draws += 1
         else:
-            canvas.restore_region(self._background)
+            canvas.restore_region(background)
         for artist in sorted(self._dynamic_artists, key=lambda artist: artist.get_zorder()):
             if artist.get_visible():
                 self.figure.draw_artist(artist)
+        # Encode as RGB (the figures are opaque): PNG compression of 3 channels is twice as fast.
+        width, height = canvas.get_width_height()
+        rgba = PIL.Image.frombuffer(
+            "RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
         buffer = io.BytesIO()
-        imsave(buffer, np.asarray(canvas.buffer_rgba()), format="png", pil_kwargs=_PNG_OPTIONS)
+        rgba.convert("RGB").save(buffer, format="png", **_PNG_OPTIONS)
         return buffer.getvalue()
 
     def _repr_png_(self) -> bytes:
