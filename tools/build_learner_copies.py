@@ -272,14 +272,19 @@ def stale_copies(solutions_dir: Path = SOLUTIONS_DIR, learner_dir: Path = LEARNE
     for path in solutions:
         target = learner_dir / path.name
         if not target.exists():
-            problems.append(f"{target} is missing")
+            problems.append(f"{_shown(target)} is missing")
         elif target.read_text(encoding="utf-8") != build(path):
-            problems.append(f"{target} differs from a fresh build of {path}")
+            problems.append(f"{_shown(target)} differs from a fresh build of {_shown(path)}")
     names = {path.name for path in solutions}
     for target in sorted(learner_dir.glob(NOTEBOOK_GLOB)):
         if target.name not in names:
-            problems.append(f"{target} has no solution notebook in {solutions_dir}")
+            problems.append(f"{_shown(target)} has no solution notebook in {_shown(solutions_dir)}")
     return problems
+
+
+def _shown(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
