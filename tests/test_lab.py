@@ -321,3 +321,77 @@ def test_lab_in_a_real_kernel():
         "error",
         "critical",
     }
+
+
+# -- the exercise checkers of notebook 05 ---------------------------------------------------------
+
+QUIET = ["db1_regularized", "dW1_regularization_forgotten", "dW2_half_regularization"]
+
+
+def test_lab_and_checker_share_the_slider_step():
+    from gradcheck_lib.exercises import LAB_EPSILON_STEP_DECADES
+    from gradcheck_lib.lab import EPSILON_STEP_DECADES
+
+    assert EPSILON_STEP_DECADES == LAB_EPSILON_STEP_DECADES
+
+
+def test_check_quiet_bugs_accepts_the_solution_in_any_order():
+    from gradcheck_lib.exercises import check_quiet_bugs
+
+    message = check_quiet_bugs(list(reversed(QUIET)))
+    assert message.startswith("✓ Exercise 5.1")
+    assert message == check_quiet_bugs(QUIET)
+
+
+@pytest.mark.parametrize(
+    ("answer", "mistake"),
+    [
+        (None, "None"),  # the stub never assigned it
+        ("db1_regularized", "list of bug names"),
+        (["regularization applied to the biases"], "not the checkbox titles"),
+        (["db1_regularized", "dW2_doubled"] + QUIET[1:], "'dW2_doubled' is not quiet"),
+        (QUIET[:2], "you missed 'dW2_half_regularization'"),
+        (QUIET + ["no_such_bug"], "not a bug of the catalog"),
+        (QUIET + QUIET[:1], "more than once"),
+    ],
+    ids=["stub", "string", "titles", "critical-included", "one-missed", "unknown", "repeated"],
+)
+def test_check_quiet_bugs_names_the_mistake(answer, mistake):
+    from gradcheck_lib.exercises import ExerciseError, check_quiet_bugs
+
+    with pytest.raises(ExerciseError, match=re.escape(mistake)):
+        check_quiet_bugs(answer)
+
+
+def test_check_excellent_window_accepts_the_slider_bounds():
+    from gradcheck_lib.exercises import check_excellent_window
+
+    smallest, largest = window_on_the_slider_grid()
+    message = check_excellent_window(smallest, largest)
+    assert message.startswith("✓ Exercise 5.2")
+
+
+def window_on_the_slider_grid() -> tuple[float, float]:
+    """The solution of Exercise 5.2, computed the way the notebook does."""
+    steps = [10 ** (k / 10) for k in range(-100, -9)]
+    excellent = [step for step in steps if bug_module.check_network(epsilon=step).passed]
+    return min(excellent), max(excellent)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "mistake"),
+    [
+        ((None, 1e-4), "smallest is not set"),
+        (("1e-8", 1e-4), "one number"),
+        ((1e-8, 1e-4), "one slider step further down"),  # whole decades: too coarse
+        ((1e-9, 1e-4), "rounding error is too large"),
+        ((10**-8.6, 1e-3), "truncation error is too large"),
+        ((1e-4, 1e-8), "did you swap them"),
+    ],
+    ids=["stub", "string", "too-coarse", "too-small", "too-large", "swapped"],
+)
+def test_check_excellent_window_names_the_mistake(bounds, mistake):
+    from gradcheck_lib.exercises import ExerciseError, check_excellent_window
+
+    with pytest.raises(ExerciseError, match=re.escape(mistake)):
+        check_excellent_window(*bounds)
