@@ -17,7 +17,6 @@ from tools.build_learner_copies import (
     BEGIN_MARKER,
     CHECK_TAG,
     EXERCISE_TAG,
-    is_check_cell,
     solution_blocks,
 )
 
@@ -57,6 +56,39 @@ def output_text(cell):
 def python_tree(source):
     """Parse a cell as Python, with IPython magics turned into plain calls."""
     return ast.parse(TransformerManager().transform_cell(source))
+
+
+def imported_from(cells, module):
+    """Names that the cells import from ``module``."""
+    return [
+        alias.asname or alias.name
+        for cell in cells
+        for node in ast.walk(python_tree(cell.source))
+        if isinstance(node, ast.ImportFrom) and node.module == module
+        for alias in node.names
+    ]
+
+
+def defined_names(cell):
+    """Functions and variables that a cell defines at its top level."""
+    names = []
+    for node in python_tree(cell.source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return names
+
+
+def called_names(cell):
+    tree = python_tree(cell.source)
+    calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    return [func.id for func in calls if isinstance(func, ast.Name)]
+
+
+def used_names(cell):
+    return [node.id for node in ast.walk(python_tree(cell.source)) if isinstance(node, ast.Name)]
 
 
 def test_the_course_has_at_least_seven_solution_notebooks():
@@ -139,15 +171,18 @@ def test_no_path_hacks_installs_or_star_imports(path):
 
 
 @per_notebook
-def test_plot_cells_end_with_plt_show(path):
+def test_plot_cells_end_with_plt_show_or_the_figure(path):
     for index, cell in enumerate(code_cells(path)):
         lines = [line for line in cell.source.strip().splitlines() if line.strip()]
         last = lines[-1].split("#")[0].rstrip() if lines else ""
         assert not last.endswith(";"), (
             f"{where(path, cell, index)} hides its output with a trailing ';'; end with plt.show()"
         )
-        has_image = any("image/png" in out.get("data", {}) for out in cell.outputs)
-        if has_image and re.search(r"\b(plt|plots)\.", cell.source):
+        pyplot_image = any(
+            out.output_type == "display_data" and "image/png" in out.get("data", {})
+            for out in cell.outputs
+        )
+        if pyplot_image and re.search(r"\bplt\.", cell.source):
             assert last == "plt.show()", f"{where(path, cell, index)} must end with plt.show()"
 
 
@@ -155,6 +190,8 @@ def test_plot_cells_end_with_plt_show(path):
 def test_exercises_follow_the_marker_and_tag_conventions(path):
     number = int(path.name[:2])
     cells = code_cells(path)
+    checkers = set(imported_from(cells, "gradcheck_lib.exercises"))
+    answers = {name for cell in cells if EXERCISE_TAG in tags(cell) for name in defined_names(cell)}
     seen = []
     for index, cell in enumerate(cells):
         blocks = solution_blocks(cell.source, f"{path.name}, code cell [{index + 1}]")
@@ -165,9 +202,9 @@ def test_exercises_follow_the_marker_and_tag_conventions(path):
             assert any(CHECK_TAG in tags(c) for c in later), f"{label} has no check cell after it"
         else:
             assert EXERCISE_TAG not in tags(cell), f"{label} is tagged exercise but has no marker"
-        if is_check_cell(cell):
-            assert CHECK_TAG in tags(cell), f"{label} calls a checker; tag it {CHECK_TAG!r}"
-        if blocks or is_check_cell(cell):
+        if set(called_names(cell)) & checkers and set(used_names(cell)) & answers:
+            assert CHECK_TAG in tags(cell), f"{label} checks an answer; tag it {CHECK_TAG!r}"
+        if blocks or CHECK_TAG in tags(cell):
             assert CHECK_OUTPUT_TAG not in tags(cell), (
                 f"{label}: the learner copy clears this cell's output, so nbval cannot compare it"
             )

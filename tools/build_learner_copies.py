@@ -13,10 +13,11 @@ Conventions (docs/INSTRUCTORS.md explains them for instructors):
       # YOUR CODE HERE
       raise NotImplementedError("Exercise 1.1: flatten the parameters into one vector")
 
-- Cells holding a block are tagged ``exercise``; cells that call a checker of
-  ``gradcheck_lib.exercises`` are tagged ``exercise-check``. The learner copy clears the outputs and
-  execution counts of both (and of any untagged cell that holds a marker or calls ``check_...(``),
-  drops widget outputs and the stored widget state, and keeps every other output.
+- Cells holding a block are tagged ``exercise``; the cells that call a checker of
+  ``gradcheck_lib.exercises`` on the learner's answer are tagged ``exercise-check``. The tags are
+  the source of truth (a cell holding a marker counts as an exercise even untagged; the guard tests
+  catch a missing tag). The learner copy clears the outputs and execution counts of both, drops
+  widget outputs and the stored widget state, and keeps every other output.
 
 Usage::
 
@@ -51,7 +52,6 @@ LINE_LENGTH = 100
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?P<task>.*)$")
 _END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 _TASK = re.compile(r"^Exercise (?P<number>\d+\.\d+): \S.*$")
-_CHECK_CALL = re.compile(r"(?<![\w.])(?:check_\w+|exercises\.\w+)\s*\(")
 
 
 class MarkerError(ValueError):
@@ -196,9 +196,8 @@ def is_exercise_cell(cell: nbformat.NotebookNode) -> bool:
 
 
 def is_check_cell(cell: nbformat.NotebookNode) -> bool:
-    """Tell whether a cell checks an exercise: tagged ``exercise-check`` or calling a checker."""
-    tags = cell.get("metadata", {}).get("tags", [])
-    return cell.cell_type == "code" and (CHECK_TAG in tags or bool(_CHECK_CALL.search(cell.source)))
+    """Tell whether a cell checks an exercise: tagged ``exercise-check``."""
+    return cell.cell_type == "code" and CHECK_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 def learner_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
