@@ -1352,8 +1352,8 @@ def check_quiet_bugs(quiet_bugs: object) -> str:
     """
     if quiet_bugs is None or quiet_bugs is Ellipsis:
         raise ExerciseError(
-            "quiet_bugs is empty (None): collect the names of the bugs whose verdict is "
-            "'warning' or 'error' into a list"
+            "got None instead of a list of bug names: did find_quiet_bugs forget to `return` "
+            "the list of the bugs whose verdict is 'warning' or 'error'?"
         )
     if isinstance(quiet_bugs, str) or not hasattr(quiet_bugs, "__iter__"):
         raise ExerciseError(
@@ -1424,7 +1424,9 @@ def check_excellent_window(smallest: object, largest: object) -> str:
     bounds = {}
     for name, value in (("smallest", smallest), ("largest", largest)):
         if value is None or value is Ellipsis:
-            raise ExerciseError(f"{name} is not set: store the ε you found in `{name}`")
+            raise ExerciseError(
+                f"{name} is None: return the two steps you found, as `return smallest, largest`"
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ExerciseError(
                 f"{name} should be one number, the step ε, not a {type(value).__name__} "

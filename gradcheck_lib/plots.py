@@ -234,7 +234,9 @@ def _decade_label(value: float, _position: object = None) -> str:
     return "1" if exponent == 0 else f"1e{exponent}"
 
 
-def _style_log_difference_axis(axis, which: str, *, every: int = 1) -> None:
+def _style_log_difference_axis(
+    axis, which: str, *, every: int = 1, thresholds: bool = True
+) -> None:
     """Put plain decade ticks (every ``every`` decades, plus the thresholds) on a log axis.
 
     Parameters
@@ -244,12 +246,14 @@ def _style_log_difference_axis(axis, which: str, *, every: int = 1) -> None:
     which : {"x", "y"}
         Which of its axes to style.
     every : int, optional
-        Label every ``every``-th decade; the band limits are always labelled.
+        Label every ``every``-th decade.
+    thresholds : bool, optional
+        Also label the band limits 1e-7, 1e-4 and 1e-3, and the floor 1e-16.
     """
     low = round(math.log10(AXIS_FLOOR))
     high = round(math.log10(AXIS_CEILING))
-    limits = {round(math.log10(limit)) for limit in THRESHOLDS.values()}
-    exponents = sorted({*range(high, low - 1, -every), *limits, low})
+    limits = {round(math.log10(limit)) for limit in THRESHOLDS.values()} | {low}
+    exponents = sorted({*range(high, low - 1, -every), *(limits if thresholds else ())})
     target = axis.xaxis if which == "x" else axis.yaxis
     target.set_major_locator(FixedLocator([10.0**e for e in exponents]))
     target.set_major_formatter(FuncFormatter(_decade_label))
@@ -801,12 +805,12 @@ def epsilon_sweep_figure(
             )
 
     figure = _new_figure(FIGURE_SIZE)
-    figure.subplots_adjust(left=0.12, right=0.97, top=0.87, bottom=0.19)
+    figure.subplots_adjust(left=0.12, right=0.82 if show_bands else 0.97, top=0.87, bottom=0.19)
     axis = figure.add_subplot()
     axis.set_xscale("log")
     axis.set_yscale("log")
     if show_bands:
-        _shade_bands(axis, "y", labels=False)
+        _shade_bands(axis, "y", labels=True, fontsize=7.5)
     markers = ["o", "s", "^", "v", "D"]
     for number, (label, values) in enumerate(series.items()):
         shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
@@ -864,6 +868,13 @@ def epsilon_sweep_figure(
     axis.set_title(title, fontsize=10)
     axis.tick_params(labelsize=8)
     if show_bands:
+        drawn = np.concatenate(
+            [values[np.isfinite(values) & (values > 0)] for values in series.values()]
+        )
+        low = min(AXIS_FLOOR, drawn.min()) if drawn.size else AXIS_FLOOR
+        high = max(AXIS_CEILING, drawn.max()) if drawn.size else AXIS_CEILING
+        axis.set_ylim(low, high)
+        _style_log_difference_axis(axis, "y", every=3, thresholds=False)
         axis.legend(fontsize=7.5, loc="best", framealpha=0.9)
     else:
         # Leave the top ~25% of the height (in decades) free for the legend.

@@ -381,7 +381,7 @@ def window_on_the_slider_grid() -> tuple[float, float]:
 @pytest.mark.parametrize(
     ("bounds", "mistake"),
     [
-        ((None, 1e-4), "smallest is not set"),
+        ((None, 1e-4), "smallest is None"),
         (("1e-8", 1e-4), "one number"),
         ((1e-8, 1e-4), "one slider step further down"),  # whole decades: too coarse
         ((1e-9, 1e-4), "rounding error is too large"),
