@@ -21,11 +21,13 @@ LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/gradcheck-course
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 START_NOTEBOOK := notebooks/00_start_here.ipynb
+# The instructor's projection: the complete lab, code hidden (Voila's default).
 APP_NOTEBOOK ?= notebooks/solutions/05_bug_hunt_lab.ipynb
 # `make check NOTEBOOKS=notebooks/01_reshaping_parameters.ipynb` checks one notebook.
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 CHECK_REPORT := $(VENV)/check-report.xml
 LAB_ARGS ?=
+APP_ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help lab test check app screenshots solutions learner lint clean
@@ -78,7 +80,7 @@ check: $(RUNTIME_STAMP)
 	exit $$status
 
 app: $(APP_STAMP)
-	$(BIN)/voila $(APP_NOTEBOOK)
+	$(BIN)/voila $(APP_ARGS) $(APP_NOTEBOOK)
 
 screenshots: $(TEST_STAMP)
 	$(BIN)/python tools/screenshots.py
