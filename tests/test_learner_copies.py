@@ -198,7 +198,7 @@ def test_check_summary_reads_nbval_failures_from_a_junit_report(tmp_path):
     assert result.passed == 1
     assert result.to_do == ["Exercise 1.1: flatten the parameters"]
     assert result.other_failures == [
-        "cell [4] ExerciseError: your vector has 46 entries; the parameters have 47 "
+        "Cell 3 ExerciseError: your vector has 46 entries; the parameters have 47 "
         "- did you skip b3?"
     ]
     assert "1 exercise(s) to do" in check_summary.render([result])

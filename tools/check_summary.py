@@ -4,9 +4,9 @@
 
     python tools/check_summary.py REPORT notebooks/NN_*.ipynb
 
-nbval names each test ``Cell K``, the K-th code cell of the notebook. A cell that raised
-``NotImplementedError("Exercise N.M: ...")`` is an exercise still to do; a failing cell tagged
-``exercise-check`` (or calling a checker) is a check that fails, shown with the checker's message.
+nbval names each test ``Cell K``: code cell K of the notebook, counted from 0. A cell that
+raised ``NotImplementedError("Exercise N.M: ...")`` is an exercise still to do; a failing cell
+tagged ``exercise-check`` (or calling a checker) is a check that fails, with the checker's message.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
             result.passed += testcase.find("skipped") is None
             continue
         exception = exception_of(text)
-        where = f"cell [{index + 1}]"
+        where = f"Cell {index}"
         if exception and exception[0] == "NotImplementedError":
             if exception[1] not in result.to_do:
                 result.to_do.append(exception[1] or f"the exercise in {where}")
@@ -145,7 +145,7 @@ def render(results: list[NotebookResult]) -> str:
         lines += [f"    fails       {message}" for message in result.other_failures]
         if result.to_do and result.other_failures:
             lines.append("    (later cells may fail only because an exercise is not done yet)")
-    lines.append("Cell numbers [k] count code cells from the top of the notebook.")
+    lines.append("Cell numbers are nbval's: code cells counted from 0 at the top of the notebook.")
     return "\n".join(lines)
 
 
