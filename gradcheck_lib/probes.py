@@ -22,11 +22,13 @@ __all__ = ["EntryProbes", "DirectionProbes", "Probes"]
 def _as_values(raw: list, label: Callable[[int], str]) -> NDArray[np.float64]:
     """The costs collected in ``raw`` as a float array; a clear error names a bad one."""
     try:
-        return np.array(raw, dtype=np.float64)
-    except (TypeError, ValueError):
+        values = np.array(raw)
+    except ValueError:  # costs of different shapes
+        values = np.array(raw, dtype=object)
+    if values.ndim != 1 or values.dtype.kind not in "fiu":
         for j, value in enumerate(raw):
             as_cost_value(value, label(j))
-        raise
+    return values.astype(np.float64)
 
 
 def _perturb_entries(cost, work, name: str, local: NDArray, epsilon: float, plus, minus) -> None:

@@ -94,7 +94,7 @@ def _check_parameters_mapping(parameters: object) -> None:
         raise ValueError("`parameters` is empty: there is nothing to check")
     for name in parameters:
         if not isinstance(name, str):
-            raise TypeError(f"parameter names must be strings such as 'W1', not {name!r}")
+            raise TypeError(f"`parameters` keys must be strings such as 'W1', not {name!r}")
 
 
 def dictionary_to_vector(
@@ -122,7 +122,7 @@ def dictionary_to_vector(
     ((8,), ('W1', 'b1'))
     """
     _check_parameters_mapping(parameters)
-    arrays = [_real_array(parameters[name], f"parameter '{name}'") for name in parameters]
+    arrays = [_real_array(parameters[name], f"`parameters['{name}']`") for name in parameters]
     layout = ParamLayout.of(parameters)
     theta = np.concatenate([a.reshape(-1) for a in arrays]).astype(np.float64, copy=True)
     return theta, layout
@@ -162,11 +162,11 @@ def vector_to_dictionary(theta: NDArray, layout: ParamLayout) -> dict[str, NDArr
     return {name: theta[part].reshape(shape).copy() for name, shape, part in layout}
 
 
-def _find_gradient(gradients: Mapping, name: str) -> object:
-    """The gradient of parameter ``name``: key "d" + name, else ``name`` itself."""
+def _find_gradient(gradients: Mapping, name: str) -> tuple[str, object]:
+    """The key and gradient of parameter ``name``: key "d" + name, else ``name`` itself."""
     for key in ("d" + name, name):
         if key in gradients:
-            return gradients[key]
+            return key, gradients[key]
     named = sorted(k for k in gradients if isinstance(k, str) and not k.startswith(("dZ", "dA")))
     raise KeyError(
         f"`gradients` has no entry for parameter '{name}' (looked for 'd{name}' and '{name}'); "
@@ -174,27 +174,28 @@ def _find_gradient(gradients: Mapping, name: str) -> object:
     )
 
 
+def _shape_advice(shape: tuple[int, ...], got: tuple[int, ...]) -> str:
+    if len(shape) == 2 and got == shape[::-1]:
+        return "it looks transposed; check the order of the factors in its matrix product"
+    if int(np.prod(got)) == int(np.prod(shape)):
+        if len(shape) == 2 and shape[1] == 1:
+            return "keep the column shape with keepdims=True"
+        return "reshape it to the parameter's shape"
+    return "it must have one entry per parameter entry"
+
+
 def _gradient_array(gradients: Mapping, name: str, shape: tuple[int, ...]) -> NDArray:
     """Find, validate and return the gradient of ``name`` (expected ``shape``)."""
-    value = _find_gradient(gradients, name)
-    array = _real_array(value, f"gradient 'd{name}'")
+    key, value = _find_gradient(gradients, name)
+    what = f"`gradients['{key}']`"
+    array = _real_array(value, what)
     if array.shape != shape:
-        if array.shape == shape[::-1] and len(shape) == 2:
-            advice = "it looks transposed; check the order of the factors in its matrix product"
-        elif array.size == int(np.prod(shape)):
-            advice = (
-                "keep the column shape with keepdims=True"
-                if len(shape) == 2 and shape[1] == 1
-                else ("reshape it to the parameter's shape")
-            )
-        else:
-            advice = "it must have one entry per parameter entry"
         raise ValueError(
-            f"gradient 'd{name}' has shape {array.shape} but parameter '{name}' has shape {shape}; "
-            f"{advice}"
+            f"{what} has shape {array.shape} but parameter '{name}' has shape {shape}; "
+            f"{_shape_advice(shape, array.shape)}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"gradient 'd{name}' contains NaN or inf; fix the backward pass first")
+        raise ValueError(f"{what} contains NaN or inf; fix the backward pass first")
     return array
 
 
