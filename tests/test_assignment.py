@@ -6,11 +6,10 @@ assignment's own loop (run below) gives 1.1890913024229996e-07, and gradient_che
 exactly what that loop gives on this machine.
 """
 
-import assignment_case
 import numpy as np
 import pytest
 
-from gradcheck_lib import gradient_check
+from gradcheck_lib import assignment, gradient_check
 
 NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"]
 EPSILON = 1e-7
@@ -18,9 +17,9 @@ LOCAL_FIXED_DIFFERENCE = 1.1890913024229996e-07
 
 
 def case(fixed):
-    X, Y, parameters = assignment_case.test_case()
-    _, cache = assignment_case.forward(X, Y, parameters)
-    gradients = assignment_case.backward(X, Y, cache, fixed=fixed)
+    X, Y, parameters = assignment.gradient_check_n_test_case()
+    _, cache = assignment.forward_propagation_n(X, Y, parameters)
+    gradients = assignment.backward_propagation_n(X, Y, cache, fixed=fixed)
     return X, Y, parameters, gradients
 
 
@@ -56,12 +55,12 @@ def reference_gradient_check(X, Y, parameters, gradients, epsilon=EPSILON):
     for i in range(num_parameters):
         thetaplus = np.copy(parameters_values)
         thetaplus[i][0] = thetaplus[i][0] + epsilon
-        J_plus[i], _ = assignment_case.forward(
+        J_plus[i], _ = assignment.forward_propagation_n(
             X, Y, reference_vector_to_dictionary(thetaplus, shapes)
         )
         thetaminus = np.copy(parameters_values)
         thetaminus[i][0] = thetaminus[i][0] - epsilon
-        J_minus[i], _ = assignment_case.forward(
+        J_minus[i], _ = assignment.forward_propagation_n(
             X, Y, reference_vector_to_dictionary(thetaminus, shapes)
         )
         gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)
@@ -74,13 +73,15 @@ def reference_gradient_check(X, Y, parameters, gradients, epsilon=EPSILON):
 def checked(request):
     fixed = request.param
     X, Y, parameters, gradients = case(fixed)
-    report = gradient_check(assignment_case.cost(X, Y), parameters, gradients, epsilon=EPSILON)
+    report = gradient_check(
+        assignment.cost_function_n(X, Y), parameters, gradients, epsilon=EPSILON
+    )
     reference = reference_gradient_check(*case(fixed))
     return fixed, report, reference
 
 
 def test_the_case_is_drawn_as_published():
-    X, Y, parameters = assignment_case.test_case()
+    X, Y, parameters = assignment.gradient_check_n_test_case()
     assert X.shape == (4, 3)
     np.testing.assert_array_equal(Y, [1, 1, 0])
     assert list(parameters) == NAMES
@@ -90,18 +91,22 @@ def test_the_case_is_drawn_as_published():
 
 def test_reference_loop_reproduces_the_published_buggy_figure():
     difference, _, _ = reference_gradient_check(*case(fixed=False))
-    assert difference == pytest.approx(assignment_case.BUGGY_DIFFERENCE, rel=1e-9)
+    assert difference == pytest.approx(assignment.PUBLISHED_DIFFERENCE_WITH_BUGS, rel=1e-9)
 
 
 def test_reference_loop_gives_the_local_fixed_figure():
     difference, _, _ = reference_gradient_check(*case(fixed=True))
     assert difference == LOCAL_FIXED_DIFFERENCE
-    assert difference == pytest.approx(assignment_case.FIXED_DIFFERENCE, rel=1e-8)
+    assert difference == pytest.approx(assignment.PUBLISHED_DIFFERENCE_FIXED, rel=1e-8)
 
 
 def test_difference_matches_the_published_figure(checked):
     fixed, report, _ = checked
-    published = assignment_case.FIXED_DIFFERENCE if fixed else assignment_case.BUGGY_DIFFERENCE
+    published = (
+        assignment.PUBLISHED_DIFFERENCE_FIXED
+        if fixed
+        else assignment.PUBLISHED_DIFFERENCE_WITH_BUGS
+    )
     assert report.difference == pytest.approx(published, rel=1e-8 if fixed else 1e-9)
 
 
@@ -130,7 +135,7 @@ def test_verdicts(checked):
 
 def test_buggy_case_is_localized():
     X, Y, parameters, gradients = case(fixed=False)
-    report = gradient_check(assignment_case.cost(X, Y), parameters, gradients)
+    report = gradient_check(assignment.cost_function_n(X, Y), parameters, gradients)
     assert max(report.by_parameter, key=report.by_parameter.get) in {"b1", "W2"}
     ranked = sorted(report.by_parameter, key=report.by_parameter.get, reverse=True)
     assert set(ranked[:2]) == {"b1", "W2"}
@@ -163,7 +168,7 @@ def test_gradient_dict_with_dz_and_da_entries_passes_as_is(checked):
 def test_evaluations_count_every_cost_call():
     X, Y, parameters, gradients = case(fixed=False)
     calls = [0]
-    cost = assignment_case.cost(X, Y)
+    cost = assignment.cost_function_n(X, Y)
 
     def counting(p):
         calls[0] += 1
@@ -177,7 +182,7 @@ def test_evaluations_count_every_cost_call():
 @pytest.mark.parametrize("mode", ["directional", "sample"])
 def test_cheap_modes_catch_and_localize_the_bugs(mode):
     X, Y, parameters, gradients = case(fixed=False)
-    report = gradient_check(assignment_case.cost(X, Y), parameters, gradients, mode=mode)
+    report = gradient_check(assignment.cost_function_n(X, Y), parameters, gradients, mode=mode)
     assert report.verdict == "critical"
     assert max(report.by_parameter, key=report.by_parameter.get) in {"b1", "W2"}
 
@@ -186,6 +191,6 @@ def test_cheap_modes_catch_and_localize_the_bugs(mode):
 def test_assignment_parameters_untouched(mode):
     X, Y, parameters, gradients = case(fixed=False)
     saved = {k: (a, a.tobytes()) for k, a in parameters.items()}
-    gradient_check(assignment_case.cost(X, Y), parameters, gradients, mode=mode)
+    gradient_check(assignment.cost_function_n(X, Y), parameters, gradients, mode=mode)
     for k, (array, data) in saved.items():
         assert parameters[k] is array and array.tobytes() == data

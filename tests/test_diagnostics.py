@@ -3,11 +3,10 @@ determinism and the epsilon sweep."""
 
 import re
 
-import assignment_case
 import numpy as np
 import pytest
 
-from gradcheck_lib import Verdict, epsilon_sweep, gradient_check
+from gradcheck_lib import Verdict, assignment, epsilon_sweep, gradient_check
 
 # ------------------------------------------------------------------- a small MLP, by hand
 
@@ -155,10 +154,10 @@ def test_rounding_noise_is_a_python_bool_when_passing():
 
 
 def assignment_report(fixed):
-    X, Y, parameters = assignment_case.test_case()
-    _, cache = assignment_case.forward(X, Y, parameters)
-    gradients = assignment_case.backward(X, Y, cache, fixed=fixed)
-    return gradient_check(assignment_case.cost(X, Y), parameters, gradients)
+    X, Y, parameters = assignment.gradient_check_n_test_case()
+    _, cache = assignment.forward_propagation_n(X, Y, parameters)
+    gradients = assignment.backward_propagation_n(X, Y, cache, fixed=fixed)
+    return gradient_check(assignment.cost_function_n(X, Y), parameters, gradients)
 
 
 def test_assignment_fixed_network_is_rounding_noise():
