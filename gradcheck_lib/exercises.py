@@ -345,8 +345,8 @@ def check_flatten(flatten: Callable[[Mapping[str, np.ndarray]], np.ndarray]) -> 
         if not np.array_equal(theta, expected):
             raise ExerciseError(_diagnose_flatten(theta, parameters))
     return (
-        f"✓ Exercise 1.1: your flatten gives dictionary_to_vector's θ on {len(layouts)} layouts, "
-        "entry for entry."
+        "✓ Exercise 1.1: your flatten gives the same θ as dictionary_to_vector "
+        "(every array, in dictionary order, row by row)."
     )
 
 
@@ -477,8 +477,9 @@ def check_unflatten(unflatten: Callable[..., Mapping[str, np.ndarray]]) -> str:
         if problem is not None:
             raise ExerciseError(f"on {label}: {problem}")
     return (
-        "✓ Exercise 1.2: your unflatten gives every array back (name, shape, values) on "
-        f"{len(_ROUND_TRIP_LAYOUTS)} layouts."
+        f"✓ Exercise 1.2: your unflatten inverts the flattening on {len(_ROUND_TRIP_LAYOUTS)} "
+        "layouts (a three-layer network, a single number, the reference network, a 3-D array): "
+        "every array comes back with its name, shape and values."
     )
 
 
@@ -598,7 +599,8 @@ def check_numerical_gradient(numerical_gradient: Callable) -> str:
         if relative_difference(got, expected) > 1e-9:
             raise ExerciseError(_diagnose_gradient(got, x, epsilon, expected))
     return (
-        "✓ Exercise 2.1: your numerical_gradient is the central difference, and leaves x as it was."
+        "✓ Exercise 2.1: your numerical_gradient is the central difference, entry by entry, "
+        "and leaves x as it found it."
     )
 
 
@@ -704,8 +706,8 @@ def check_relative_difference(relative_difference_answer: Callable) -> str:
             "the relative difference is 0.0"
         )
     return (
-        f"✓ Exercise 3.1: your relative_difference is right on {len(pairs)} pairs, and gives 0.0 "
-        "for two zeros."
+        "✓ Exercise 3.1: your relative_difference matches ‖a − b‖ / (‖a‖ + ‖b‖) on "
+        f"{len(pairs)} pairs, and gives 0.0 for two zero vectors."
     )
 
 
@@ -1080,6 +1082,8 @@ def check_buggy_parameters(buggy_parameters: object) -> str:
     ExerciseError
         For an empty set, a name that is no parameter, an array whose difference is only
         rounding, or a bug left out.
+    NotImplementedError
+        For ``None``, the placeholder of the learner copy: the exercise is still to do.
     """
     report = _assignment_report()
     by_parameter = report.by_parameter
@@ -1090,7 +1094,12 @@ def check_buggy_parameters(buggy_parameters: object) -> str:
         raise ExerciseError(
             f"put the names in a set, e.g. {{'{buggy_parameters}', ...}}, not a single string."
         )
-    if buggy_parameters is None or not hasattr(buggy_parameters, "__iter__"):
+    if buggy_parameters is None:
+        raise NotImplementedError(
+            "Exercise 4.2: put the names of the parameters with a wrong gradient in the set "
+            "buggy_parameters, then run this cell again"
+        )
+    if not hasattr(buggy_parameters, "__iter__"):
         raise ExerciseError(
             f"buggy_parameters should be a set of parameter names such as {example}, "
             f"not {buggy_parameters!r}."
@@ -1267,12 +1276,14 @@ def check_spot_check(spot_report: object, *, parameter_count: int, budget: int) 
     ExerciseError
         When it is no report, checks another network, costs more than the budget, uses a large
         ε, or misses the bug.
+    NotImplementedError
+        For ``None``, the placeholder of the learner copy: the exercise is still to do.
     """
     full = 2 * parameter_count + 2
     if spot_report is None:
-        raise ExerciseError(
-            "spot_report is still None: set it to what gradient_check(big_cost, big_parameters, "
-            "big_gradients, ...) returns."
+        raise NotImplementedError(
+            "Exercise 6.2: spot_report is still None; set it to what gradient_check(big_cost, "
+            "big_parameters, big_gradients, ...) returns, then run this cell again"
         )
     if not isinstance(spot_report, _GradCheckReport):
         raise ExerciseError(
