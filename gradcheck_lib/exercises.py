@@ -345,8 +345,8 @@ def check_flatten(flatten: Callable[[Mapping[str, np.ndarray]], np.ndarray]) -> 
         if not np.array_equal(theta, expected):
             raise ExerciseError(_diagnose_flatten(theta, parameters))
     return (
-        "✓ Exercise 1.1: your flatten gives the same θ as dictionary_to_vector "
-        "(every array, in dictionary order, row by row)."
+        f"✓ Exercise 1.1: your flatten gives dictionary_to_vector's θ on {len(layouts)} layouts, "
+        "entry for entry."
     )
 
 
@@ -477,9 +477,8 @@ def check_unflatten(unflatten: Callable[..., Mapping[str, np.ndarray]]) -> str:
         if problem is not None:
             raise ExerciseError(f"on {label}: {problem}")
     return (
-        f"✓ Exercise 1.2: your unflatten inverts the flattening on {len(_ROUND_TRIP_LAYOUTS)} "
-        "layouts (a three-layer network, a single number, the reference network, a 3-D array): "
-        "every array comes back with its name, shape and values."
+        "✓ Exercise 1.2: your unflatten gives every array back (name, shape, values) on "
+        f"{len(_ROUND_TRIP_LAYOUTS)} layouts."
     )
 
 
@@ -599,8 +598,7 @@ def check_numerical_gradient(numerical_gradient: Callable) -> str:
         if relative_difference(got, expected) > 1e-9:
             raise ExerciseError(_diagnose_gradient(got, x, epsilon, expected))
     return (
-        "✓ Exercise 2.1: your numerical_gradient is the central difference, entry by entry, "
-        "and leaves x as it found it."
+        "✓ Exercise 2.1: your numerical_gradient is the central difference, and leaves x as it was."
     )
 
 
@@ -706,8 +704,8 @@ def check_relative_difference(relative_difference_answer: Callable) -> str:
             "the relative difference is 0.0"
         )
     return (
-        "✓ Exercise 3.1: your relative_difference matches ‖a − b‖ / (‖a‖ + ‖b‖) on "
-        f"{len(pairs)} pairs, and gives 0.0 for two zero vectors."
+        f"✓ Exercise 3.1: your relative_difference is right on {len(pairs)} pairs, and gives 0.0 "
+        "for two zeros."
     )
 
 
