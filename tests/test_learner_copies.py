@@ -156,25 +156,25 @@ def test_learner_notebook_clears_exercises_and_checks_and_keeps_other_outputs():
     assert widget.outputs == [], "a widget output without its state shows 'model not found'"
 
 
-def test_build_is_byte_for_byte_repeatable_and_check_reports_stale_copies(tmp_path):
+def test_build_is_byte_for_byte_repeatable_and_check_reports_stale_copies(tmp_path, capsys):
     solutions, learner = tmp_path / "solutions", tmp_path / "learner"
     solutions.mkdir()
     nbformat.write(small_solution_notebook(), solutions / "01_demo.ipynb")
-    command = [sys.executable, str(REPO / "tools" / "build_learner_copies.py")]
     dirs = ["--solutions-dir", str(solutions), "--output-dir", str(learner)]
-    subprocess.run([*command, *dirs], check=True, capture_output=True)
+    assert builder.main(dirs) == 0
     first = (learner / "01_demo.ipynb").read_bytes()
     assert first.endswith(b"}\n")
-    subprocess.run([*command, *dirs], check=True, capture_output=True)
+    assert builder.main(dirs) == 0
     assert (learner / "01_demo.ipynb").read_bytes() == first
-    assert subprocess.run([*command, "--check", *dirs], capture_output=True).returncode == 0
+    assert builder.main(["--check", *dirs]) == 0
 
     (learner / "01_demo.ipynb").write_bytes(first.replace(b"0.50", b"0.51"))
     (learner / "02_orphan.ipynb").write_bytes(first)
-    result = subprocess.run([*command, "--check", *dirs], capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "01_demo.ipynb differs from a fresh build" in result.stdout
-    assert "02_orphan.ipynb has no solution notebook" in result.stdout
+    capsys.readouterr()
+    assert builder.main(["--check", *dirs]) == 1
+    printed = capsys.readouterr().out
+    assert "01_demo.ipynb differs from a fresh build" in printed
+    assert "02_orphan.ipynb has no solution notebook" in printed
 
 
 def test_check_summary_reads_nbval_failures_from_a_junit_report(tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from IPython.core.inputtransformer2 import TransformerManager
 
 try:
     import tomllib
@@ -127,10 +128,7 @@ def _imported_top_level_modules(paths: list[Path]) -> dict[str, Path]:
             notebook = nbformat.read(path, as_version=4)
             sources = [c.source for c in notebook.cells if c.cell_type == "code"]
         for source in sources:
-            source = "\n".join(
-                line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
-            )
-            for node in ast.walk(ast.parse(source)):
+            for node in ast.walk(ast.parse(TransformerManager().transform_cell(source))):
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
