@@ -550,3 +550,21 @@ def test_classify_explains_a_value_one_float_above_an_edge():
         return classify(float(f"{d:.6g}"))
 
     rejects(check_classify, rounds_edges, words=("even by a hair", "above 1e-7"))
+
+
+def test_minimum_versions_follow_pyproject():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    declared = {}
+    for requirement in project["dependencies"]:
+        name, _, version = requirement.partition(">=")
+        declared[name.strip()] = exercises._release(version.strip())
+    declared["python"] = exercises._release(project["requires-python"].removeprefix(">="))
+    for name, minimum in exercises.MINIMUM_VERSIONS.items():
+        assert declared[name] == minimum, f"{name}: pyproject says {declared[name]}"
