@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from .compare import THRESHOLDS, Verdict, classify, relative_difference
 from .numeric import DEFAULT_EPSILON, as_cost_value, check_epsilon
 from .probes import DirectionProbes, EntryProbes, Probes
-from .report import GradCheckReport, diagnose
+from .report import KINK_ONLY, GradCheckReport, diagnose
 from .vectors import ParamLayout, _check_parameters_mapping, gradients_to_vector
 
 __all__ = ["gradient_check", "epsilon_sweep", "MODES"]
@@ -161,27 +161,31 @@ def _kinks(probes: Probes, plus, minus, j0: float, numerical, epsilon: float) ->
 
 
 def _per_parameter(layout, probes, analytical, numerical, kinks, *, full: bool):
-    """Relative difference, scale factor and (if not excellent) diagnosis of each array."""
+    """Relative difference and scale factor of each array, and a diagnosis of the arrays worth
+    looking at: not excellent, and within a factor 1000 of the worst."""
     owners = probes.owners()
     reliable = np.ones(len(owners), dtype=bool)
     reliable[kinks] = False
     by_parameter, scale_factors, diagnosis = {}, {}, {}
-    for i, (name, shape) in enumerate(zip(layout.names, layout.shapes, strict=True)):
-        mine = owners == i
-        a, n = analytical[mine], numerical[mine]
+    for i, name in enumerate(layout.names):
+        a, n = analytical[owners == i], numerical[owners == i]
         by_parameter[name] = relative_difference(a, n)
         nn = float(n @ n)
         scale_factors[name] = float(a @ n) / nn if nn > 0 else (1.0 if not a.any() else np.inf)
-        if by_parameter[name] <= THRESHOLDS[Verdict.EXCELLENT]:
+    bar = max(THRESHOLDS[Verdict.EXCELLENT], 1e-3 * max(by_parameter.values()))
+    for i, (name, shape) in enumerate(zip(layout.names, layout.shapes, strict=True)):
+        if by_parameter[name] <= bar:
             continue
+        mine = owners == i
         clean = mine & reliable
         if (
             not reliable[mine].all()
             and relative_difference(analytical[clean], numerical[clean])
             <= THRESHOLDS[Verdict.EXCELLENT]
         ):
-            diagnosis[name] = f"d{name} disagrees only at entries that cross a kink"
+            diagnosis[name] = f"d{name} {KINK_ONLY}"
         else:
+            a, n = analytical[mine], numerical[mine]
             diagnosis[name] = diagnose(name, a, n, scale_factors[name], shape if full else None)
     return by_parameter, scale_factors, diagnosis
 

@@ -24,6 +24,10 @@ VERDICT_COLOURS = {
 }
 
 
+#: How a diagnosis says that an array's mismatch is explained by kinks alone.
+KINK_ONLY = "disagrees only at entries that cross a kink"
+
+
 @dataclass(frozen=True)
 class CheckedEntry:
     """One checked value: an entry ``name[index]``, or a direction in array ``name``.
@@ -159,6 +163,18 @@ class GradCheckReport:
             f"(ε={self.epsilon:g}, {self.mode} mode, {self.evaluations} cost evaluations)"
         )
 
+    def meaning(self) -> str:
+        """What the result says about the backward pass, in one sentence."""
+        if self.rounding_noise:
+            return "only floating-point rounding: the backward pass is almost certainly correct"
+        if (
+            self.kinks
+            and self.diagnosis
+            and all(KINK_ONLY in text for text in self.diagnosis.values())
+        ):
+            return "every mismatch sits at a kink of the cost: the backward pass looks right"
+        return self.verdict.meaning
+
     def advice(self) -> list[str]:
         """What to look at, in order: per-array diagnoses, kinks, then notes."""
         lines = [self.diagnosis[name] for name in self._ranked() if name in self.diagnosis]
@@ -182,7 +198,7 @@ class GradCheckReport:
         return rows
 
     def __str__(self) -> str:
-        lines = [f"Gradient check {self.summary()}", f"  {self.verdict.meaning}", ""]
+        lines = [f"Gradient check {self.summary()}", f"  {self.meaning()}", ""]
         lines.append(
             f"  {'parameter':<10}{'shape':<11}{'difference':>10}   {'verdict':<12}diagnosis"
         )
@@ -230,7 +246,7 @@ class GradCheckReport:
         return (
             f'<div class="gradcheck-report">'
             f'<p style="background:{colour};padding:4px 8px;margin:0 0 4px 0">'
-            f"<b>{html.escape(self.summary())}</b> — {html.escape(self.verdict.meaning)}</p>"
+            f"<b>{html.escape(self.summary())}</b> — {html.escape(self.meaning())}</p>"
             f'<table style="border-collapse:collapse">'
             f"<tr>{header}</tr>{body}</table>{worst}"
             + (f"<ul style='margin:4px 0'>{notes}</ul>" if notes else "")

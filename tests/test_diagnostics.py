@@ -172,6 +172,21 @@ def test_assignment_buggy_network_is_not_rounding_noise():
     assert report.rounding_noise is False
 
 
+def test_only_the_arrays_worth_looking_at_are_diagnosed():
+    # W1 and b3 sit just above 1e-7 from rounding; only the two planted bugs get a diagnosis.
+    report = assignment_report(fixed=False)
+    assert report.by_parameter["W1"] > 1e-7 and report.by_parameter["b3"] > 1e-7
+    assert set(report.diagnosis) == {"W2", "b1"}
+    assert report.diagnosis["b1"] == "db1 is 4.00× too large"
+
+
+def test_rounding_noise_is_what_the_report_says_first():
+    report = assignment_report(fixed=True)
+    assert report.diagnosis == {}
+    assert "rounding" in report.meaning()
+    assert "rounding" in str(report).splitlines()[1]
+
+
 def test_rounding_recheck_costs_nothing_when_the_check_passes():
     net = MLP([5, 6, 1])
     calls = [0]
@@ -325,6 +340,15 @@ def test_kinks_do_not_blame_the_backward_pass():
     report = net.check()
     assert report.rounding_noise is False
     assert "too large" not in str(report) and "wrong sign" not in str(report)
+    assert "kink" in report.meaning() and report.meaning() != report.verdict.meaning
+    assert "kink" in report.diagnosis["b1"]
+
+
+def test_a_real_bug_next_to_kinks_is_still_blamed():
+    net = relu_network(near_kink=True)
+    report = net.check(with_bug(net, "W2", lambda g: 2 * g))
+    assert report.meaning() == report.verdict.meaning
+    assert report.diagnosis["W2"] == "dW2 is 2.00× too large"
 
 
 def test_kinks_found_next_to_a_real_bug_elsewhere():
