@@ -103,7 +103,8 @@ class GradCheckReport:
         Calls made to the cost.
     rounding_noise : bool
         True when the check is above the excellent band only because of floating-point
-        rounding (it falls below 1e-7 when the worst values are re-checked at ε=1e-5).
+        rounding (it falls below 1e-7 when the worst values are re-checked at ε=1e-5, or
+        1e-4 for very small gradients).
     scale_factors : dict of str to float
         k = ⟨a, n⟩ / ⟨n, n⟩ per array: 2.0 for a gradient twice too large, -1.0 for a sign
         flip, 1.0 when correct.
@@ -116,6 +117,8 @@ class GradCheckReport:
         For each array that is not excellent, what its scale factor says.
     layout : ParamLayout
         Names, shapes and offsets of the parameters.
+    recheck : tuple of float, or None
+        ``(step, difference)`` of the last rounding re-check, when one ran.
     """
 
     difference: float
@@ -133,7 +136,7 @@ class GradCheckReport:
     diagnosis: dict[str, str]
     layout: ParamLayout
     probes: Any = field(compare=False)
-    recheck_difference: float | None = None
+    recheck: tuple[float, float] | None = None
 
     @property
     def passed(self) -> bool:

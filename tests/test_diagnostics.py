@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from gradcheck_lib import Verdict, assignment, epsilon_sweep, gradient_check
+from gradcheck_lib import Verdict, assignment, epsilon_sweep, gradient_check, network
 
 # ------------------------------------------------------------------- a small MLP, by hand
 
@@ -482,3 +482,30 @@ def test_epsilon_sweep_refuses_bad_steps(steps):
     net = MLP([3, 4, 1])
     with pytest.raises(ValueError, match="epsilon"):
         epsilon_sweep(net.cost, net.parameters, net.gradients(), steps)
+
+
+def trained_to_a_tiny_gradient():
+    """The reference network after 2000 steps: ‖g‖ ≈ 3.6e-5, so rounding lands near 1e-5."""
+    X, Y = network.make_dataset(m=50, seed=0)
+    parameters = network.init_parameters(n_h=4, seed=0)
+    for _ in range(2000):
+        _, cache = network.forward_propagation(X, parameters)
+        grads = network.backward_propagation(X, Y, cache, parameters, lambd=0.5)
+        parameters = {k: v - 1.0 * grads["d" + k] for k, v in parameters.items()}
+    _, cache = network.forward_propagation(X, parameters)
+    grads = network.backward_propagation(X, Y, cache, parameters, lambd=0.5)
+    return network.cost_function(X, Y, lambd=0.5), parameters, grads
+
+
+def test_rounding_noise_on_a_network_trained_to_a_tiny_gradient():
+    cost, parameters, grads = trained_to_a_tiny_gradient()
+    report = gradient_check(cost, parameters, grads)
+    assert report.difference > 1e-6  # far above the band, from rounding alone
+    assert report.rounding_noise is True
+    assert "fold" in str(report)
+
+
+def test_a_small_bug_on_a_tiny_gradient_is_not_called_rounding():
+    cost, parameters, grads = trained_to_a_tiny_gradient()
+    grads["dW2"] = 1.001 * grads["dW2"]
+    assert gradient_check(cost, parameters, grads).rounding_noise is False
