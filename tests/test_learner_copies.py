@@ -188,6 +188,8 @@ def test_check_summary_reads_nbval_failures_from_a_junit_report(tmp_path):
         <testcase classname="01_demo.ipynb" name="Cell 0"/>
         <testcase classname="01_demo.ipynb" name="Cell 2"><failure message="m">Traceback:
         {esc}NotImplementedError{esc}: Exercise 1.1: flatten the parameters</failure></testcase>
+        <testcase classname="01_demo.ipynb" name="Cell 2"><failure message="m">Traceback:
+        NotImplementedError: Exercise 1.1: you have not written flatten yet</failure></testcase>
         <testcase classname="01_demo.ipynb" name="Cell 3"><failure message="m">Traceback:
         ExerciseError: your vector has 46 entries; the parameters have 47
         - did you skip b3?</failure></testcase>

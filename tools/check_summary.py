@@ -24,6 +24,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit)): ?(?P<text>.*)$")
 _CHECK_CALL = re.compile(r"(?<![\w.])(?:check_\w+|exercises\.\w+)\s*\(")
 _CELL = re.compile(r"Cell (\d+)$")
+_EXERCISE = re.compile(r"Exercise \d+\.\d+")
 
 
 @dataclass
@@ -103,8 +104,9 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
         exception = exception_of(text)
         where = f"Cell {index}"
         if exception and exception[0] == "NotImplementedError":
-            if exception[1] not in result.to_do:
-                result.to_do.append(exception[1] or f"the exercise in {where}")
+            task = exception[1] or f"the exercise in {where}"
+            if _exercise_of(task) not in {_exercise_of(done) for done in result.to_do}:
+                result.to_do.append(task)
         elif exception and index < len(cells[path]) and _is_check(cells[path][index]):
             result.failing_checks.append(f"{where} {exception[0]}: {exception[1]}")
         elif exception:
@@ -114,6 +116,12 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
         else:
             result.other_failures.append(f"{where} failed: {text.strip().splitlines()[0]}")
     return list(results.values())
+
+
+def _exercise_of(task: str) -> str:
+    """``"Exercise 4.2"`` for any message about exercise 4.2 (a stub's or a checker's)."""
+    match = _EXERCISE.match(task)
+    return match.group(0) if match else task
 
 
 def _notebook_of(classname: str, notebooks: list[Path]) -> Path | None:
