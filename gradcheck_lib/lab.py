@@ -107,14 +107,14 @@ def diagnosis_text(report: GradCheckReport) -> str:
     --------
     >>> from gradcheck_lib.bugs import check_network
     >>> diagnosis_text(check_network(bugs=["dW2_doubled"]))
-    'Look at dW2 first (d = 1.49e-01): dW2 is 2.00× too large.'
+    'Look at dW2 first (its own relative difference is 3.3e-01): dW2 is 2.00× too large.'
     """
     by_parameter = report.by_parameter
     if report.passed:
         worst = max(by_parameter, key=by_parameter.get)
         text = (
             f"Nothing to fix: every gradient agrees with its numerical estimate "
-            f"(largest gap in d{worst}, d = {by_parameter[worst]:.1e})."
+            f"(the largest relative difference is d{worst}'s, {by_parameter[worst]:.1e})."
         )
     elif report.rounding_noise:
         text = (
@@ -133,7 +133,10 @@ def diagnosis_text(report: GradCheckReport) -> str:
             if name != worst and classify(by_parameter[name]) is not Verdict.EXCELLENT
         ]
         also = f" Also off: {', '.join('d' + name for name in others)}." if others else ""
-        text = f"Look at d{worst} first (d = {by_parameter[worst]:.2e}): {reason}.{also}"
+        text = (
+            f"Look at d{worst} first (its own relative difference is "
+            f"{by_parameter[worst]:.1e}): {reason}.{also}"
+        )
     if report.kinks:
         text += (
             f" {len(report.kinks)} entries sit on a kink of ReLU: their numerical gradient is"

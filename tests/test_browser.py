@@ -1,0 +1,106 @@
+"""The lab in a real browser: JupyterLab and Voilà in headless Debian Chromium, via playwright.
+
+A learner's path: open the learner copy of notebook 05, Run All Cells from the menu (it stops at
+the first exercise stub, after the lab), read ``.gradcheck-verdict``, tick a bug by its title and
+watch the verdict leave "excellent", untick it and watch "excellent" come back. Screenshots go to
+pytest's tmp_path, so a test run never changes the repository (``make screenshots`` refreshes
+docs/). Without Chromium or playwright these tests skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+
+import browser_support as support
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+STEP_TIMEOUT = 60_000  # ms for the verdict to follow a click (a toggle takes ~0.1 s)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def browser_available():
+    reason = support.missing_browser_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the browser tests: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+def expect_verdict(page, *, contains: str | None = None, lacks: str | None = None) -> str:
+    """Wait until the rendered verdict contains / lacks a word; return its text."""
+    from playwright.sync_api import expect
+
+    verdict = page.locator(support.VERDICT).first
+    if contains is not None:
+        expect(verdict).to_contain_text(contains, timeout=STEP_TIMEOUT)
+    if lacks is not None:
+        expect(verdict).not_to_contain_text(lacks, timeout=STEP_TIMEOUT)
+    return verdict.inner_text()
+
+
+def toggle_a_bug_and_back(page, screenshots, prefix: str) -> None:
+    """Tick the bug by its title, expect a non-excellent verdict, untick, expect excellent."""
+    lab = page.locator(support.LAB).first
+    lab.scroll_into_view_if_needed()
+    assert "excellent" in expect_verdict(page, contains="excellent")
+    assert "✓" in support.verdict_text(page)
+    lab.screenshot(path=screenshots / f"{prefix}_excellent.png")
+
+    box = support.bug_checkbox(page)
+    box.check()
+    text = expect_verdict(page, lacks="excellent")
+    assert "critical" in text and "✘" in text, text
+    assert "d = " in text
+    lines = page.locator(".gradcheck-lines").first.inner_text()
+    assert "wrong:" in lines and "right:" in lines
+    diagnosis = page.locator(".gradcheck-diagnosis").first.inner_text()
+    assert "Look at dW2 first" in diagnosis
+    lab.screenshot(path=screenshots / f"{prefix}_bug.png")
+
+    box.uncheck()
+    expect_verdict(page, contains="excellent")
+    assert page.locator(".gradcheck-error").first.inner_text().strip() == ""
+    widths = support.images_loaded(page)
+    assert len(widths) == 3 and all(width > 0 for width in widths), widths
+
+
+def test_learner_runs_all_cells_in_jupyterlab_and_toggles_a_bug(tmp_path):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    with (
+        support.jupyterlab(support.LEARNER_NOTEBOOK, tmp_path) as (server, name),
+        support.chromium_page() as page,
+    ):
+        try:
+            support.open_notebook(page, server, name)
+            support.run_all_cells(page)
+            # Run All stops at the first exercise stub, after the lab and the challenges.
+            support.wait_for_run_all(page, "NotImplementedError")
+            page.screenshot(path=screenshots / "jupyterlab.png")
+            assert page.locator(support.LAB).count() == 1
+            toggle_a_bug_and_back(page, screenshots, "jupyterlab")
+        except Exception:
+            page.screenshot(path=screenshots / "jupyterlab_failure.png")
+            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
+            raise
+
+
+def test_voila_page_shows_the_lab_and_ticking_works(tmp_path):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    with (
+        support.voila(support.SOLUTION_NOTEBOOK, tmp_path) as server,
+        support.chromium_page() as page,
+    ):
+        try:
+            page.goto(server.page_url("/"), timeout=180_000)
+            # Voilà runs every cell before the page settles; the last one checks Exercise 5.2.
+            page.get_by_text("Exercise 5.2:").first.wait_for(timeout=240_000)
+            assert page.get_by_text("import bug_lab").count() == 0  # the code is hidden
+            toggle_a_bug_and_back(page, screenshots, "voila")
+        except Exception:
+            page.screenshot(path=screenshots / "voila_failure.png", full_page=True)
+            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
+            raise
