@@ -296,13 +296,14 @@ def forgot_return(body: str) -> str | None:
     return None
 
 
-def run_nbval(sandbox: Path, notebook, name: str, *extra: str) -> subprocess.CompletedProcess:
-    target = sandbox / "notebooks" / name
-    target.parent.mkdir(exist_ok=True)
-    nbformat.write(notebook, target)
+def run_nbval(sandbox: Path, notebooks: dict, *extra: str) -> subprocess.CompletedProcess:
+    """Write the notebooks (file name -> notebook) into sandbox/notebooks and run nbval on them."""
+    (sandbox / "notebooks").mkdir(exist_ok=True)
+    for name, notebook in notebooks.items():
+        nbformat.write(notebook, sandbox / "notebooks" / name)
     command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "--color=no"]
     return subprocess.run(
-        [*command, "-p", "no:cacheprovider", *extra, f"notebooks/{name}"],
+        [*command, "-p", "no:cacheprovider", *extra, *(f"notebooks/{name}" for name in notebooks)],
         cwd=sandbox,
         capture_output=True,
         text=True,
@@ -312,9 +313,15 @@ def run_nbval(sandbox: Path, notebook, name: str, *extra: str) -> subprocess.Com
 
 @pytest.mark.slow
 def test_grader_path_passes_when_the_learner_writes_the_solutions(nbval_sandbox):
-    learner, solution = grader_notebook()
-    result = run_nbval(nbval_sandbox, fill(learner, answers_from(solution)), solution.name)
-    assert result.returncode == 0, result.stdout[-4000:]
+    grader_notebook()  # skips until notebook 01 has landed
+    filled = {
+        solution.name: fill(nbformat.read(learner_path(solution), 4), answers_from(solution))
+        for solution in SOLUTIONS
+        if learner_path(solution).exists()
+    }
+    result = run_nbval(nbval_sandbox, filled)
+    failed = re.findall(r"^FAILED (\S+)", result.stdout, re.M)
+    assert result.returncode == 0, f"failing cells: {failed}\n" + result.stdout[-4000:]
 
 
 @pytest.mark.slow
@@ -326,7 +333,7 @@ def test_grader_path_fails_on_a_wrong_answer_with_the_checkers_message(nbval_san
     assert wrong, f"add a wrong answer for exercise {number} to WRONG_ANSWERS"
     report = nbval_sandbox / "report.xml"
     notebook = fill(learner, {**answers, number: wrong})
-    result = run_nbval(nbval_sandbox, notebook, solution.name, f"--junitxml={report}")
+    result = run_nbval(nbval_sandbox, {solution.name: notebook}, f"--junitxml={report}")
     output = ANSI.sub("", result.stdout)
     assert result.returncode == 1, output[-4000:]
 
@@ -342,7 +349,7 @@ def test_grader_path_fails_on_a_wrong_answer_with_the_checkers_message(nbval_san
 def test_make_check_summary_lists_every_exercise_still_to_do(nbval_sandbox):
     learner, solution = grader_notebook()
     report = nbval_sandbox / "report.xml"
-    result = run_nbval(nbval_sandbox, learner, solution.name, f"--junitxml={report}")
+    result = run_nbval(nbval_sandbox, {solution.name: learner}, f"--junitxml={report}")
     assert result.returncode == 1
     (summary,) = check_summary.summarize(report, [nbval_sandbox / "notebooks" / solution.name])
     to_do = [re.match(r"Exercise (\d+\.\d+):", task)[1] for task in summary.to_do]
