@@ -6,6 +6,7 @@ notebooks/solutions/. This file adds what pyproject.toml cannot express:
 - the sanitizer tools/nbval_sanitize.cfg (memory addresses, timings), found from this file's
   folder so that ``pytest`` works from any working directory;
 - stderr is not compared: warnings and progress messages vary between library versions;
+- nbval's cells are marked ``slow``, like the tests that execute notebooks;
 - the ``nbval_sandbox`` fixture, for tests that run nbval on a notebook outside the repository.
 """
 
@@ -31,6 +32,13 @@ def pytest_collectstart(collector):
     path = getattr(collector, "path", None)
     if path is not None and path.suffix == ".ipynb" and hasattr(collector, "skip_compare"):
         collector.skip_compare = (*collector.skip_compare, "stderr")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark nbval's notebook cells ``slow``, so ``-m "not slow"`` skips every kernel run."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
