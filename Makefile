@@ -43,7 +43,9 @@ help:
 	@echo "make lint         ruff check and ruff format --check"
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "'$(PYTHON) -m venv' failed: install Python >= 3.10 with venv (Debian, Ubuntu: apt-get install python3-venv)"; \
+		exit 1; }
 
 $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e .
