@@ -96,8 +96,9 @@ def test_voila_page_shows_the_lab_and_ticking_works(tmp_path):
     ):
         try:
             page.goto(server.page_url("/"), timeout=180_000)
-            # Voilà runs every cell before the page settles; the last one checks Exercise 5.2.
-            page.get_by_text("Exercise 5.2:").first.wait_for(timeout=240_000)
+            # Voilà runs every cell; the last one prints the check of Exercise 5.2 (the markdown
+            # above it also says "Exercise 5.2:", so wait for the checker's ✓).
+            page.get_by_text("✓ Exercise 5.2:").first.wait_for(timeout=240_000)
             assert page.get_by_text("import bug_lab").count() == 0  # the code is hidden
             toggle_a_bug_and_back(page, screenshots, "voila")
         except Exception:

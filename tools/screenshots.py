@@ -73,7 +73,7 @@ def voila_shot(output: Path, workdir: Path) -> Path:
     with support.voila(support.SOLUTION_NOTEBOOK, workdir) as server:
         with support.chromium_page(*WINDOW_VIEWPORT) as page:
             page.goto(server.page_url("/"), timeout=180_000)
-            page.get_by_text("Exercise 5.2:").first.wait_for(timeout=240_000)
+            page.get_by_text("✓ Exercise 5.2:").first.wait_for(timeout=240_000)
             lab = page.locator(support.LAB).first
             lab.scroll_into_view_if_needed()
             wait_for_verdict(page, contains="excellent")
