@@ -98,7 +98,7 @@ def test_extras_hold_what_the_make_targets_need():
     } <= extras["test"]
     assert "scipy" in extras["bench"]
     runtime = {requirement_name(req) for req in PYPROJECT["project"]["dependencies"]}
-    assert runtime == {"numpy", "matplotlib", "ipywidgets", "jupyterlab", "nbval"}
+    assert runtime == {"numpy", "matplotlib", "pillow", "ipywidgets", "jupyterlab", "nbval"}
 
 
 def _declared_with_dependencies() -> set[str]:
