@@ -257,14 +257,36 @@ def wait_for_run_all(page, stop_text: str, timeout: float = 240_000) -> None:
     wait_for_idle_kernel(page, timeout)
 
 
+def rendered_text(page, selector: str) -> str:
+    """The rendered text of the first ``selector``. JupyterLab skips rendering cells out of
+    view (content-visibility), and their innerText is empty, so scroll it into view first."""
+    element = page.locator(selector).first
+    element.scroll_into_view_if_needed()
+    return element.inner_text()
+
+
 def verdict_text(page) -> str:
-    return page.locator(VERDICT).first.inner_text()
+    return rendered_text(page, VERDICT)
 
 
 def bug_checkbox(page, title: str = BUG_TITLE):
     return page.locator(LAB).get_by_role("checkbox", name=title, exact=True)
 
 
-def images_loaded(page) -> list[int]:
-    """Natural widths of the lab's figures (0 for an image that failed to load)."""
-    return page.locator(f"{LAB} img").evaluate_all("images => images.map(i => i.naturalWidth)")
+def images_loaded(page, timeout: float = 10_000) -> list[int]:
+    """Natural widths of the lab's figures (0 for an image that failed to load).
+
+    A figure that was just re-rendered is briefly 0 wide while its new PNG decodes, so wait
+    (up to ``timeout`` ms) for every image to finish loading before reading the widths.
+    """
+    images = page.locator(f"{LAB} img")
+    try:
+        images.first.wait_for(state="attached", timeout=timeout)
+        page.wait_for_function(
+            f"""() => [...document.querySelectorAll('{LAB} img')]
+                .every(i => i.complete && i.naturalWidth > 0)""",
+            timeout=timeout,
+        )
+    except Exception:  # report the widths as they are; the caller's assertion says what failed
+        pass
+    return images.evaluate_all("images => images.map(i => i.naturalWidth)")

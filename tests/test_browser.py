@@ -37,7 +37,7 @@ def expect_verdict(page, *, contains: str | None = None, lacks: str | None = Non
         expect(verdict).to_contain_text(contains, timeout=STEP_TIMEOUT)
     if lacks is not None:
         expect(verdict).not_to_contain_text(lacks, timeout=STEP_TIMEOUT)
-    return verdict.inner_text()
+    return support.verdict_text(page)
 
 
 def toggle_a_bug_and_back(page, screenshots, prefix: str) -> None:
@@ -53,15 +53,15 @@ def toggle_a_bug_and_back(page, screenshots, prefix: str) -> None:
     text = expect_verdict(page, lacks="excellent")
     assert "critical" in text and "✘" in text, text
     assert "d = " in text
-    lines = page.locator(".gradcheck-lines").first.inner_text()
+    lines = support.rendered_text(page, ".gradcheck-lines")
     assert "wrong:" in lines and "right:" in lines
-    diagnosis = page.locator(".gradcheck-diagnosis").first.inner_text()
+    diagnosis = support.rendered_text(page, ".gradcheck-diagnosis")
     assert "Look at dW2 first" in diagnosis
     lab.screenshot(path=screenshots / f"{prefix}_bug.png")
 
     box.uncheck()
     expect_verdict(page, contains="excellent")
-    assert page.locator(".gradcheck-error").first.inner_text().strip() == ""
+    assert support.rendered_text(page, ".gradcheck-error").strip() == ""
     widths = support.images_loaded(page)
     assert len(widths) == 3 and all(width > 0 for width in widths), widths
 

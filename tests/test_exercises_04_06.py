@@ -19,12 +19,12 @@ from gradcheck_lib.bugs import CATALOG
 from gradcheck_lib.exercises import (
     GRADIENT_CHECK_MISTAKES,
     ExerciseError,
-    _seed_gradient_check,
     check_buggy_parameters,
     check_gradient_check_n,
     check_regularized_cost,
     check_spot_check,
 )
+from gradcheck_lib.exercises.checking import _seed_gradient_check
 from gradcheck_lib.network import (
     backward_propagation,
     compute_cost,

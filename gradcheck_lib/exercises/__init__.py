@@ -1,0 +1,52 @@
+"""Checkers for the course's exercises: each says in plain words what is wrong, or confirms.
+
+A check cell calls one of these with the learner's answer. A checker raises
+:class:`ExerciseError` (an AssertionError, so nbval and pytest report it as a failure) whose
+message names the mistake, e.g. "your vector has 46 entries; the parameters have 47 — did you
+skip b3?". On success it returns a short confirmation string for the cell to print.
+
+One module per part of the course: ``basics`` (notebooks 00-03), ``checking`` (04 and 06) and
+``lab_challenges`` (05).
+"""
+
+from ._common import ExerciseError
+from .basics import (
+    MINIMUM_VERSIONS,
+    check_classify,
+    check_cube_derivative,
+    check_environment,
+    check_flatten,
+    check_numerical_gradient,
+    check_relative_difference,
+    check_unflatten,
+    environment_versions,
+)
+from .checking import (
+    GRADIENT_CHECK_MISTAKES,
+    check_buggy_parameters,
+    check_gradient_check_n,
+    check_regularized_cost,
+    check_spot_check,
+)
+from .lab_challenges import LAB_EPSILON_STEP_DECADES, check_excellent_window, check_quiet_bugs
+
+__all__ = [
+    "ExerciseError",
+    "MINIMUM_VERSIONS",
+    "environment_versions",
+    "check_environment",
+    "check_cube_derivative",
+    "check_flatten",
+    "check_unflatten",
+    "check_numerical_gradient",
+    "check_relative_difference",
+    "check_classify",
+    "GRADIENT_CHECK_MISTAKES",
+    "check_gradient_check_n",
+    "check_buggy_parameters",
+    "check_regularized_cost",
+    "check_spot_check",
+    "LAB_EPSILON_STEP_DECADES",
+    "check_quiet_bugs",
+    "check_excellent_window",
+]
