@@ -26,6 +26,7 @@ from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from scipy.optimize import check_grad  # noqa: E402  (the bench extra)
 
 from gradcheck_lib import (  # noqa: E402
     dictionary_to_vector,
@@ -77,8 +78,6 @@ def seed_loop(cost, parameters, gradients, epsilon=1e-7):
 
 def scipy_check(cost, parameters, gradients):
     """scipy.optimize.check_grad on the same problem (forward differences, returns a norm)."""
-    from scipy.optimize import check_grad
-
     theta, layout = dictionary_to_vector(parameters)
     grad = gradients_to_vector(gradients, layout)
     return check_grad(lambda t: cost(vector_to_dictionary(t, layout)), lambda t: grad, theta)

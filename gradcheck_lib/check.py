@@ -124,7 +124,8 @@ def _cost_at_theta(cost: Callable, work: dict[str, NDArray]) -> float:
     return first
 
 
-def _probes(mode: str, layout: ParamLayout, work: dict, *, directions: int, samples: int, seed):
+def _probes(mode: str, layout: ParamLayout, *, directions: int, samples: int, seed) -> Probes:
+    """What to perturb: every entry, a few random entries per array, or random directions."""
     if mode == "full":
         return EntryProbes(layout, np.arange(layout.size))
     rng = np.random.default_rng(seed)
@@ -151,7 +152,7 @@ def _check_options(cost, mode, directions, samples) -> None:
             raise ValueError(f"`{name}` must be a whole number >= 1, got {value!r}")
 
 
-def _kinks(probes: Probes, plus, minus, j0: float, numerical, epsilon: float) -> NDArray[np.intp]:
+def _kinks(plus, minus, j0: float, numerical, epsilon: float) -> NDArray[np.intp]:
     """Checked values whose ±ε step crossed a point where the cost has a kink.
 
     The one-sided slopes (J(θ+ε) − J(θ))/ε and (J(θ) − J(θ−ε))/ε differ by about ε·J'' on a
@@ -330,13 +331,13 @@ def gradient_check(
 
     with _restored(work):
         j0 = _cost_at_theta(cost, work)
-        probes = _probes(mode, layout, work, directions=directions, samples=samples, seed=seed)
+        probes = _probes(mode, layout, directions=directions, samples=samples, seed=seed)
         plus, minus = probes.evaluate(cost, work, epsilon)
         numerical = (plus - minus) / (2 * epsilon)
         analytical = probes.analytical(gradient)
         difference = relative_difference(analytical, numerical)
         verdict = classify(difference)
-        kinks = _kinks(probes, plus, minus, j0, numerical, epsilon) if probes.has_entries else []
+        kinks = _kinks(plus, minus, j0, numerical, epsilon) if probes.has_entries else []
         rounding_noise, recheck, extra = False, None, 0
         if (
             verdict is not Verdict.EXCELLENT
