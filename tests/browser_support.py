@@ -161,13 +161,18 @@ def _serve(command: list[str], workdir: Path, probe_path: str | None, port: int,
         _stop(process)
 
 
-@contextlib.contextmanager
-def jupyterlab(notebook: Path, workdir: Path) -> Iterator[tuple[Server, str]]:
-    """JupyterLab serving a copy of ``notebook``; yields the server and the notebook's name."""
+def _stage(notebook: Path, workdir: Path) -> tuple[Path, int, str]:
+    """Copy ``notebook`` into a fresh server root; pick a free port and a random token."""
     root = workdir / "root"
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(notebook, root / notebook.name)
-    port, token = free_port(), secrets.token_hex(16)
+    return root, free_port(), secrets.token_hex(16)
+
+
+@contextlib.contextmanager
+def jupyterlab(notebook: Path, workdir: Path) -> Iterator[tuple[Server, str]]:
+    """JupyterLab serving a copy of ``notebook``; yields the server and the notebook's name."""
+    root, port, token = _stage(notebook, workdir)
     command = [
         sys.executable,
         "-m",
@@ -186,10 +191,7 @@ def jupyterlab(notebook: Path, workdir: Path) -> Iterator[tuple[Server, str]]:
 @contextlib.contextmanager
 def voila(notebook: Path, workdir: Path) -> Iterator[Server]:
     """Voilà serving a copy of ``notebook`` as a page with the code hidden."""
-    root = workdir / "root"
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(notebook, root / notebook.name)
-    port, token = free_port(), secrets.token_hex(16)
+    root, port, token = _stage(notebook, workdir)
     command = [
         sys.executable,
         "-m",
