@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -504,6 +505,10 @@ class Layer:
     forward: Callable[..., tuple[Any, Any]]
     backward: Callable[..., Any]
     inputs: Callable[[np.random.Generator], dict[str, Any]]
+
+    def backward_with(self, bugs: Iterable[LayerBug | str]) -> Callable[..., Any]:
+        """``backward`` with catalog bugs switched on: ``backward_with(bugs)(dout, cache)``."""
+        return partial(self.backward, bugs=tuple(bugs))
 
 
 def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
