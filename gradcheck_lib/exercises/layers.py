@@ -273,9 +273,19 @@ def check_faulty_layer(faulty_layer: Any, model: LayerModel) -> str:
 
     A wrong answer is told what that layer's own check says, so the learner learns that a
     parameter blamed at the network level (W1) may sit below the layer whose backward is wrong.
+
+    Raises
+    ------
+    ExerciseError
+        For a name that is no layer of the model, or a layer whose own check passes.
+    NotImplementedError
+        For ``None``, the placeholder of the learner copy: the exercise is still to do.
     """
     if faulty_layer is None:
-        raise ExerciseError("set faulty_layer to the name of a layer, e.g. 'affine2'")
+        raise NotImplementedError(
+            "Exercise 7.2: check every layer of the model, set faulty_layer to the name of the "
+            "one that fails, then run this cell again"
+        )
     if faulty_layer not in model.layer_names:
         raise ExerciseError(
             f"{faulty_layer!r} is not a layer of the model; its layers are "
