@@ -906,7 +906,7 @@ _BATCHNORM_PATHS = {
 }
 #: Each edge of the graph (forward direction), the path it belongs to, and its backward line.
 _BATCHNORM_EDGES = [
-    ("x", "xc", "direct", r"$dx_c$", (0, -0.28)),
+    ("x", "xc", None, r"$dx_c$ (direct + variance)", (0, -0.28)),
     ("xc", "xhat", "direct", r"$d\hat{x} / s$", (0, -0.28)),
     ("xc", "var", "variance", r"$2 x_c d\sigma^2 / N$", (0.55, -0.05)),
     ("var", "std", "variance", r"$d\sigma^2 = ds / 2s$", (0, -0.28)),

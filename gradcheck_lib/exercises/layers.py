@@ -120,8 +120,8 @@ def check_batchnorm_backward(batchnorm_backward: Callable) -> str:
                 + _diagnosis(batchnorm_backward, x, gamma, beta, name)
             )
     return (
-        "Exercise 7.1 ✓ dx, dgamma and dbeta match the reference on three minibatches of other "
-        "sizes than this notebook's"
+        "Exercise 7.1 ✓ dx, dgamma and dbeta are right, on three minibatches this notebook "
+        "never shows"
     )
 
 
