@@ -416,3 +416,23 @@ def test_a_cs231n_bug_is_caught_and_localized():
     inputs = {**example_inputs("batchnorm"), "bn_param": {"mode": "train"}}
     report = check_layer(cs231n_batchnorm_forward, backward, inputs)
     assert report.verdict == "critical" and set(report.diagnosis) == {"gamma"}
+
+
+def test_a_float32_input_is_checked_in_float64_and_the_report_says_so():
+    inputs = {key: value.astype(np.float32) for key, value in example_inputs("tanh").items()}
+    before = snapshot(inputs)
+    report = check_layer(L.tanh_forward, L.tanh_backward, inputs)
+    assert report.passed
+    assert any("'x' (float32 array (4, 5)) as float64 copies" in note for note in report.notes)
+    assert_unchanged(inputs, before)
+    assert inputs["x"].dtype == np.float32
+
+
+def test_a_forward_that_is_not_deterministic_is_refused_in_check_layers_words():
+    rng = np.random.default_rng(0)
+
+    def dropout_with_a_fresh_mask(x):
+        return x * (rng.random(x.shape) < 0.5) / 0.5
+
+    with pytest.raises(ValueError, match=r"two different values.*in check_layer, `cost` is sum"):
+        check_layer(dropout_with_a_fresh_mask, lambda dout, x: dout, example_inputs("tanh"))
