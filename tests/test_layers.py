@@ -9,7 +9,7 @@ import pytest
 
 from gradcheck_lib import check_layer
 from gradcheck_lib import layers as L
-from gradcheck_lib.bugs import Bug
+from gradcheck_lib.bugs import CATALOG, Bug
 from gradcheck_lib.layers import LAYER_CATALOG, LAYERS, example_inputs
 
 # ------------------------------------------------------------------------------------ oracles
@@ -188,6 +188,7 @@ def test_bug_is_a_bugs_py_bug_with_every_field_filled(bug):
     for field in ("name", "title", "line", "correct", "hint", "layer", "replaces"):
         assert getattr(bug, field), field
     assert bug.line != bug.correct
+    compile(bug.line, bug.name, "exec")  # written as a learner would write it: valid Python
     assert bug.correct == L.CORRECT_LINES[bug.layer][bug.replaces]
     assert bug.line.split("=")[0].strip() == bug.correct.split("=")[0].strip() == bug.replaces
     float_inputs = float_names(example_inputs(bug.layer))
@@ -237,6 +238,8 @@ def test_backward_refuses_a_bug_of_another_layer_or_two_on_one_line():
     out, cache = L.affine_forward(*inputs.values())
     with pytest.raises(ValueError, match="batchnorm_backward"):
         L.affine_backward(out, cache, bugs=["batchnorm_dgamma_sum_dout"])
+    with pytest.raises(ValueError, match="reference network"):
+        L.affine_backward(out, cache, bugs=[CATALOG["dW2_doubled"]])
     with pytest.raises(KeyError, match="no layer bug named"):
         L.affine_backward(out, cache, bugs=["nope"])
     out, cache = L.dropout_forward(*example_inputs("dropout").values())
