@@ -47,7 +47,7 @@ LAMBDA_RANGE = (0.0, 5.0, 0.05)
 #: Steps of the ε slider, in decades (0.1 decade is about 26 %).
 EPSILON_STEP_DECADES = 0.1
 
-# Fonts that have ✓ ⚠ ✗ ✘ as text glyphs, so no browser falls back to a colour-emoji font.
+# Fonts that have ✓ ⚠ ✗ ⊗ as text glyphs, so no browser falls back to a colour-emoji font.
 _SYMBOL_FONTS = "'DejaVu Sans', 'Noto Sans Symbols 2', 'Segoe UI Symbol', sans-serif"
 _TEXT_PRESENTATION = "\ufe0e"  # variation selector 15: "draw the preceding symbol as text"
 
