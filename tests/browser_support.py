@@ -318,7 +318,7 @@ class HuntRound:
     score: str
 
 
-def _wrong_guess_for(hidden: str) -> str:
+def wrong_guess_for(hidden: str) -> str:
     """A title the hunt must reject for ``hidden``: a bug outside its look-alike group that
     touches the same arrays when there is one (the hardest wrong guess to explain)."""
     from gradcheck_lib.bugs import CATALOG
@@ -362,7 +362,7 @@ def play_hunt(page, rounds: int, timeout: float = 60_000, screenshot=None) -> li
         before = [verdict, hunt_text(page, ".gradcheck-hunt-diagnosis")]
         wrong = wrong_feedback = None
         if number % 2:
-            wrong = _wrong_guess_for(hidden)
+            wrong = wrong_guess_for(hidden)
             select.select_option(label=wrong)
             hunt.get_by_role("button", name="Submit guess").click()
             expect(feedback).to_contain_text("Wrong", timeout=timeout)

@@ -167,7 +167,7 @@ def test_hunt_in_voila_ten_rounds_by_clicking(tmp_path):
         try:
             page.goto(server.page_url("/"), timeout=180_000)
             page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
-            assert page.get_by_text("bug_hunt(seed=0)").count() == 0  # the code is hidden
+            assert page.get_by_text("hunt = bug_hunt(seed=0)").count() == 0  # the code is hidden
             hunt = page.locator(support.HUNT).first
 
             def shot(label: str) -> None:
