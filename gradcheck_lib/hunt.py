@@ -42,6 +42,9 @@ from .report import GradCheckReport
 __all__ = ["BugHunt", "bug_hunt"]
 
 
+_ROUND_OVER = "This round is over: click <b>Next round</b> for a new bug."
+
+
 def _box(text: str, colour: str) -> str:
     return (
         f'<div style="border-left:6px solid {colour};padding:4px 10px;margin:4px 0;'
@@ -303,9 +306,8 @@ class BugHunt:
         with self._errors_shown():
             self.error_view.value = ""
             if self._over:
-                self.feedback.value += _box(
-                    "This round is over: click <b>Next round</b> for a new bug.", "#555555"
-                )
+                if _ROUND_OVER not in self.feedback.value:
+                    self.feedback.value += _box(_ROUND_OVER, "#555555")
             elif self.guess.value is None:
                 self.feedback.value = _box(
                     "Pick the culprit in the list first, then submit.", "#555555"

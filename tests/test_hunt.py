@@ -166,7 +166,9 @@ def test_score_counts_a_round_once_and_wins_only_on_a_right_first_answer(groups)
 
     hunt.reveal.click()
     hunt.submit.click()
+    hunt.submit.click()
     assert hunt.score == (0, 1)  # an over round never counts again
+    assert visible_text(hunt.feedback.value).count("This round is over") == 1
 
     hunt.next_round.click()
     assert hunt.round == 2 and hunt.score == (0, 1) and not hunt.over
