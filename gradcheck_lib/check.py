@@ -86,6 +86,13 @@ def _check_parameter(what: str, name: str, value: object, epsilon: float) -> Non
         raise TypeError(f"{what} has dtype {value.dtype}; expected float64")
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{what} contains NaN or inf; initialize it with finite values")
+    if value.size > 1 and any(
+        stride == 0 for stride, size in zip(value.strides, value.shape, strict=True) if size > 1
+    ):
+        raise ValueError(
+            f"{what} is a broadcast view (its entries share memory), so perturbing one entry "
+            f"would move others; pass a real array ({name}.copy(), read by the cost)"
+        )
     if not value.flags.writeable and not _can_unlock(value):
         raise ValueError(
             f"{what} is read-only and cannot be made writable (a broadcast view or a "
@@ -115,7 +122,7 @@ def _check_step_resolution(what: str, value: NDArray, epsilon: float) -> None:
     lost = np.flatnonzero(up | down)
     if lost.size:
         j = int(lost[np.argmax(np.abs(t[lost]))])
-        index = list(np.unravel_index(j, value.shape))
+        index = [int(k) for k in np.unravel_index(j, value.shape)]
         spacing = float(np.spacing(np.abs(value.reshape(-1)[j])))
         raise ValueError(
             f"{what}{index} is {t[j]:.3g}: ε={epsilon:g} is below its resolution (neighbouring "
@@ -183,6 +190,23 @@ def _cost_at_theta(cost: Callable, work: dict[str, NDArray]) -> tuple[float, Err
         )
     dtypes = [array.dtype for array in work.values()]
     return first, ErrorModel.for_cost(raw, dtypes)
+
+
+def _cost_type_notes(model: ErrorModel) -> list[str]:
+    """What the type of the cost's value does to the check."""
+    notes = []
+    if model.kind.kind == "f" and model.kind.itemsize < 8:
+        notes.append(
+            f"`cost` returns {model.kind}: its values are rounded to about "
+            f"{float(np.finfo(model.kind).eps):.0e} of |J|, which the error model allows for; "
+            "return a float64 (e.g. float(np.sum(..., dtype=np.float64))) for a sharper check"
+        )
+    if model.kind.kind in "iu":
+        notes.append(
+            "`cost` returns whole numbers: a change smaller than 1 cannot show, which the "
+            "error model allows for; return the cost as a float"
+        )
+    return notes
 
 
 def _probes(mode: str, layout: ParamLayout, *, directions: int, samples: int, seed) -> Probes:
@@ -323,7 +347,7 @@ def gradient_check(
         rounding_noise=found.rounding_noise,
         scale_factors=found.scale_factors,
         kinks=[probes.entry(j, first.numerical[j], analytical[j]) for j in found.kinks],
-        notes=tuple(key_notes + list(found.notes) + notes),
+        notes=tuple(key_notes + _cost_type_notes(model) + list(found.notes) + notes),
         diagnosis=found.diagnosis,
         layout=layout,
         probes=probes,

@@ -76,17 +76,21 @@ class ErrorModel:
 
     relative: float
     absolute: float = 0.0
+    kind: np.dtype = np.dtype(np.float64)
 
     @classmethod
     def for_cost(cls, value: object, parameter_dtypes) -> ErrorModel:
         """The model for a cost that returned ``value`` on parameters of these dtypes."""
-        kind = np.asarray(value).dtype
+        try:
+            kind = np.asarray(value).dtype
+        except (RuntimeError, TypeError, ValueError):  # e.g. a tensor that refuses numpy()
+            kind = np.dtype(np.float64)
         resolutions = [float(np.finfo(np.float64).eps)]
         resolutions += [float(np.finfo(d).eps) for d in parameter_dtypes if d.kind == "f"]
         if kind.kind == "f":
             resolutions.append(float(np.finfo(kind).eps))
         absolute = 0.5 if kind.kind in "iu" else 0.0
-        return cls(COST_NOISE_ULPS * max(resolutions), absolute)
+        return cls(COST_NOISE_ULPS * max(resolutions), absolute, kind)
 
     def noise(self, *costs) -> NDArray[np.float64]:
         """Evaluation error of the largest of the given cost values, value by value."""
@@ -215,6 +219,9 @@ def _recheck(cost, work, probes, model, j0, first: Pass, chosen, scale) -> Reche
     loud = (np.abs(q0) > KINK_NOISE * 4 * noise0) & (np.abs(q0) / first.step > 1e-3 * scale)
     low, high = SMOOTH_AT_EPSILON
     kinks_at_epsilon = loud & reliable_prediction & ~((ratio >= low) & (ratio <= high))
+    # A flat second difference at the re-check step cannot grow past this at ε if smooth.
+    ceiling = high * (first.step / one.step) ** 2 * KINK_NOISE * 4 * one.noise
+    kinks_at_epsilon |= loud & ~reliable_prediction & (np.abs(q0) > ceiling)
     kinks_at_epsilon |= unreliable
     return Recheck(
         chosen,
@@ -451,7 +458,7 @@ _SHORT = {
     "rounding": "not blamed: floating-point rounding",
     "step rounding": "not blamed: ε is rounded when added to its large values",
     "truncation": "not blamed: truncation, the step is too large",
-    "resolution": "not blamed: its gradient is too small for this step to resolve",
+    "resolution": "not blamed: its gradient is below what this step can resolve",
 }
 
 
@@ -520,8 +527,8 @@ def _notes(causes, layout, analytical, numerical, best, kink_mask, first, rechec
         after = f", {recheck[1]:.1e} once extrapolated to ε → 0" if recheck else ""
         notes.append(
             f"The mismatch in {_names(causes['truncation'])} is truncation error, not a bug: "
-            f"ε={step:g} is too large, and the central difference is off by O(ε²) (halving ε "
-            f"cuts it about 4-fold{after}). Use a smaller step, such as epsilon=1e-7"
+            f"the step ε={step:g} is too large, and the central difference is off by O(ε²) "
+            f"(halving ε cuts it about 4-fold{after}). Use a smaller step, such as epsilon=1e-7"
         )
     if causes["resolution"]:
         notes.append(
@@ -562,7 +569,7 @@ def headline(
         "rounding": "floating-point rounding",
         "step rounding": "the rounding of the step",
         "truncation": "truncation error (the step is too large)",
-        "resolution": "gradients too small for this step to resolve",
+        "resolution": "gradients below what this step can resolve",
     }
     said = " and ".join(words[cause] for cause in causes)
     if set(causes) <= {"rounding", "step rounding", "zero gradient"}:

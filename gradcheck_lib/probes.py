@@ -24,8 +24,8 @@ def _as_values(raw: list, label: Callable[[int], str]) -> NDArray[np.float64]:
     try:
         values = np.array(raw)
     except (ValueError, RuntimeError, TypeError):  # costs of different shapes, tensors
-        values = np.array(raw, dtype=object)
-    if values.ndim != 1 or values.dtype.kind not in "fiu":
+        values = None
+    if values is None or values.ndim != 1 or values.dtype.kind not in "fiu":
         values = np.array([as_cost_value(value, label(j)) for j, value in enumerate(raw)])
     return values.astype(np.float64)
 
