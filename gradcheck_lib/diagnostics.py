@@ -317,6 +317,10 @@ def _steps(steps) -> str:
     return " and ".join(f"ε={step:.0e}" for step in steps)
 
 
+def _values(count: int) -> str:
+    return f"{count} value" + ("" if count == 1 else "s")
+
+
 def _names(names) -> str:
     return ", ".join("d" + name for name in names)
 
@@ -372,7 +376,10 @@ def explain(
     recheck, extra = None, 0
     if verdict is not Verdict.EXCELLENT and candidates.any():
         where = np.flatnonzero(candidates)
-        limit = RECHECK_VALUES if probes.has_entries else 1
+        # Full mode re-checks up to RECHECK_VALUES values; sample mode, meant to be cheap, the
+        # worst of each array; directional mode the single worst direction (its budget).
+        arrays = len(np.unique(owners[where]))
+        limit = (RECHECK_VALUES if full else arrays) if probes.has_entries else 1
         chosen = where[_choose(owners[where], gaps[where], limit)]
         largest = np.zeros(len(layout.names))
         np.maximum.at(largest, owners, np.maximum(np.abs(numerical), np.abs(analytical)))
@@ -488,9 +495,14 @@ def _notes(causes, layout, analytical, numerical, best, kink_mask, first, rechec
     if causes["kinks"]:
         keep = ~kink_mask
         clean = relative_difference(analytical[keep], numerical[keep])
+        count = int(kink_mask.sum())
+        rest = (
+            f" ({classify(clean).label})"
+            if clean <= THRESHOLDS[Verdict.EXCELLENT]
+            else ", and the rest is explained by the step (see the other notes)"
+        )
         notes.append(
-            f"Leaving out the {int(kink_mask.sum())} values at kinks, the difference is "
-            f"{clean:.2e} ({classify(clean).label})"
+            f"Leaving out the {_values(count)} at kinks, the difference is {clean:.2e}{rest}"
         )
     if causes["zero gradient"]:
         notes.append(
@@ -524,11 +536,17 @@ def _notes(causes, layout, analytical, numerical, best, kink_mask, first, rechec
             "differs from ε by up to u·|θ|). Use a step relative to |θ|, about 1e-6·|θ|"
         )
     if causes["truncation"]:
-        after = f", {recheck[1]:.1e} once extrapolated to ε → 0" if recheck else ""
+        after = (
+            f"; re-checked at {_steps((recheck[0] * 2, recheck[0]))} and extrapolated to "
+            f"ε → 0, the difference falls to {recheck[1]:.1e}"
+            if recheck
+            else ""
+        )
         notes.append(
-            f"The mismatch in {_names(causes['truncation'])} is truncation error, not a bug: "
-            f"the step ε={step:g} is too large, and the central difference is off by O(ε²) "
-            f"(halving ε cuts it about 4-fold{after}). Use a smaller step, such as epsilon=1e-7"
+            f"The mismatch in {_names(causes['truncation'])} comes from the step, not the code: "
+            f"the step ε={step:g} is too large, and the central difference is off by O(ε²) on a "
+            f"smooth cost (truncation error), more where the step crosses a kink{after}. Use a "
+            "smaller step, such as epsilon=1e-7"
         )
     if causes["resolution"]:
         notes.append(
