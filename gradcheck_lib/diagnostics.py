@@ -37,6 +37,7 @@ __all__ = [
     "explain",
     "find_kinks",
     "low_precision_note",
+    "sweep_estimates",
 ]
 
 #: Evaluation error of one cost value, in units of u·|J|. A forward pass rounds each value
@@ -593,6 +594,31 @@ def headline(
     if set(causes) <= {"rounding", "step rounding", "zero gradient"}:
         return f"only {said}: the backward pass is almost certainly correct"
     return f"only {said}, not a bug: the backward pass looks right"
+
+
+def sweep_estimates(
+    noise_second, curvature_second, curvature_step: float, j0: float, gradient_norm: float, epsilons
+) -> dict[str, NDArray[np.float64]]:
+    """The error model's forecast of the relative difference at each step of a sweep.
+
+    ``noise_second`` are the second differences J(θ+h)+J(θ−h)−2J(θ) at a tiny step h, pure
+    evaluation noise there: with independent errors of size σ they have size √6·σ, and the
+    central difference is off by √2·σ/2ε. ``curvature_second`` are the second differences at
+    ``curvature_step`` (ε²·J''), from which truncation is ε²·|J''|/6, taking the third
+    derivative as large as the second. A relative difference is the error over 2‖g‖.
+    """
+    steps = np.asarray(epsilons, dtype=np.float64)
+    size = len(noise_second)
+    noise = max(
+        float(np.linalg.norm(noise_second)) / np.sqrt(3),
+        float(np.finfo(np.float64).eps) * abs(j0) * np.sqrt(size),
+    )
+    scale = 2 * gradient_norm if gradient_norm > 0 else 1.0
+    curvature = float(np.linalg.norm(curvature_second)) / curvature_step**2
+    return {
+        "rounding": noise / (2 * steps) / scale,
+        "truncation": curvature / 6 * steps**2 / scale,
+    }
 
 
 def low_precision_note(what: str, dtype: np.dtype, epsilon: float) -> str:
