@@ -41,7 +41,7 @@ def _working_arrays(parameters: Mapping, epsilon: float) -> tuple[dict[str, NDAr
         what = f"`parameters['{name}']`"
         _check_parameter(what, name, value, epsilon)
         if value.dtype.itemsize < 8:
-            notes.append(low_precision_note(what, value.dtype, epsilon))
+            low_precision_note(what, value.dtype, epsilon)  # raises below resolution
         work[name] = value
     if not any(value.size for value in work.values()):
         shapes = ", ".join(f"{name} {value.shape}" for name, value in work.items())
@@ -339,9 +339,12 @@ def gradient_check(
             verdict=verdict,
             full=mode == "full",
         )
-    low = [array.dtype for array in work.values() if array.dtype.itemsize < 8]
-    if low and not found.diagnosis:
-        notes = [note + ": " + precision_forecast(first, analytical, low[0]) for note in notes]
+    low = [name for name, array in work.items() if array.dtype.itemsize < 8]
+    if low:
+        dtype = min((work[name].dtype for name in low), key=lambda d: d.itemsize)
+        what = ", ".join(f"`parameters['{name}']`" for name in low)
+        forecast = "" if found.diagnosis else ": " + precision_forecast(first, analytical, dtype)
+        notes.append(f"{what} {'is' if len(low) == 1 else 'are'} {dtype}{forecast}")
     return GradCheckReport(
         difference=difference,
         verdict=verdict,

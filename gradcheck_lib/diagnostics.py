@@ -647,7 +647,8 @@ def precision_forecast(first: Pass, analytical, dtype: np.dtype) -> str:
     Rounding makes the difference about ‖R‖/‖g‖ (R = COST_NOISE_ULPS·u·|J|/ε per value), and
     truncation about ‖J(θ+ε)+J(θ−ε)−2J(θ)‖/(6‖g‖) (ε²·J''/6, taking J''' ≈ J''). They balance
     at ε* = (A / 2B)^(1/3), for rounding A/ε and truncation B·ε²; the difference there is
-    A/ε* + B·ε*². The forecast gives ranges, a factor of 2 wide, as the model is that rough.
+    A/ε* + B·ε*². The forecast gives ranges, a factor of 2 either way: the model is that rough (the
+    third derivative is guessed, and in float32 the second differences carry noise too).
     """
     norm = float(np.linalg.norm(analytical))
     step = first.step
@@ -655,14 +656,18 @@ def precision_forecast(first: Pass, analytical, dtype: np.dtype) -> str:
         return ""
     here = float(np.linalg.norm(first.rounding)) / norm
     a = here * step
-    b = float(np.linalg.norm(first.truncation)) / norm / step**2
+    # The second differences hold the cost's noise too (√6 times one value's, taken as half
+    # the model's bound); what is left over is ε²·J''.
+    typical = np.sqrt(6) * first.noise / 2
+    curvature = np.sqrt(np.maximum(first.second**2 - typical**2, 0.0))
+    b = float(np.linalg.norm(curvature)) / 6 / norm / step**2
     if b <= 0:
         return f"in {dtype}, rounding alone makes the difference about {here:.0e} at ε={step:g}"
     best_step = (a / (2 * b)) ** (1 / 3)
     best = a / best_step + b * best_step**2
     return (
         f"in {dtype}, rounding alone makes the difference about {here:.0e} at ε={step:g}; a "
-        f"correct backward pass does best near ε≈{best_step / 2:.0e} to {best_step:.0e}, at "
-        f"about {best:.0e} to {2 * best:.0e}, still above the excellent band (the bands are "
-        "made for float64)"
+        f"correct backward pass does best near ε≈{best_step / 2:.0e} to {2 * best_step:.0e}, "
+        f"at about {best / 2:.0e} to {2 * best:.0e}, still above the excellent band (the bands "
+        "are made for float64)"
     )
