@@ -267,10 +267,12 @@ def gradient_check(
         perturbed in place, one entry at a time, and restored bit for bit, even if ``cost``
         raises.
     gradients : dict of str to ndarray
-        The backward pass's output, keyed ``"dW1"`` or ``"W1"`` and matched by name. Extra
-        entries such as ``"dZ1"`` are ignored.
+        The backward pass's output, keyed ``"dW1"`` or ``"W1"`` and matched by name (one
+        convention for the whole dict: see :func:`~gradcheck_lib.vectors.gradient_keys`).
+        Extra entries such as ``"dZ1"`` are ignored; tensors are read with ``.detach()``.
     epsilon : float, default 1e-7
-        The step ε of the central difference (J(θ+ε) − J(θ−ε)) / 2ε.
+        The step ε of the central difference (J(θ+ε) − J(θ−ε)) / 2ε. It must move every
+        entry: a step below an entry's resolution (θ ± ε == θ) is refused.
     mode : {"full", "directional", "sample"}, default "full"
         ``"full"`` perturbs every entry (2n + 2 cost evaluations when the check passes).
         ``"directional"`` checks ``directions`` random unit directions per array
@@ -297,10 +299,14 @@ def gradient_check(
 
     Notes
     -----
-    When the verdict is not excellent (and no kink is involved), the worst entries are
-    re-checked at ε=1e-5, then 1e-4 if needed, to tell rounding noise (which falls) from a
-    bug (which stays); this costs at most 256 extra evaluations (2 in directional mode).
-    A passing check costs nothing extra.
+    Every checked value is judged against an error model (:mod:`gradcheck_lib.diagnostics`):
+    the rounding of the cost (about u·|J|/ε) and of the step (about u·|θ|/ε), truncation
+    (O(ε²)) and kinks. A passing check costs nothing extra and blames nothing. A failing one
+    re-checks its worst values at ε = 1e-4 and 5e-5 (at most 256 more evaluations; the worst
+    value of each array in sample mode; one direction in directional mode, within
+    2 × arrays × directions + 4 in all) and blames an array (``report.diagnosis``) only when a
+    gap survives the re-check; otherwise the report names the cause. Read-only arrays are made
+    writable for the check (a cost may read them through a closure) and locked again.
 
     Examples
     --------

@@ -10,8 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .compare import Verdict, classify
-from .diagnostics import headline
 from .vectors import ParamLayout
+from .wording import headline
 
 __all__ = ["CheckedEntry", "GradCheckReport"]
 
