@@ -336,9 +336,11 @@ def explain(
         error_bar[chosen] = done.error_bar
         rechecked[chosen] = True
         moved[chosen] = np.abs(numerical[chosen] - done.estimate)
-        if not probes.has_entries:  # carry the measured truncation to the other directions
+        if not probes.has_entries:  # carry what the re-check measured to the other directions
             fraction = moved[chosen] / np.maximum(np.abs(numerical[chosen]), 1e-300)
+            calibration = max(1.0, float(np.max(moved[chosen] / first.explained[chosen])))
             others = ~rechecked
+            error_bar[others] = 2 * calibration * first.explained[others] + first.truncation[others]
             error_bar[others] += 4 * float(fraction.max()) * np.abs(numerical[others])
         recheck = (
             done.steps[-1],
@@ -349,8 +351,10 @@ def explain(
     unexplained = (best_gaps > BLAME_MARGIN * error_bar + floor) & ~unreliable
     if probes.has_entries:
         unexplained &= rechecked  # only a re-checked value has an error bar worth trusting
-    else:
+    elif first.step < RECHECK_STEP / 2:  # truncation cannot matter: rounding is calibrated
         unexplained &= rechecked | (verdict is not Verdict.EXCELLENT)
+    else:  # at a large step only the re-checked direction has a trustworthy error bar
+        unexplained &= rechecked
 
     by_parameter, scale_factors, diagnosis, explanations = {}, {}, {}, {}
     causes: dict[str, list[str]] = {cause: [] for cause in CAUSES}
