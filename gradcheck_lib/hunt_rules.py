@@ -279,6 +279,7 @@ def judge(guess: str, hidden: str, epsilon: float = DEFAULT_EPSILON) -> Judgemen
                 False,
                 False,
                 f"Your guess would leave {mine.describe()}, but the report shows "
-                f"{clue.describe()}: “{shown.diagnosis[name]}”.",
+                f"{clue.describe()}: “{shown.diagnosis[name]}” "
+                f"(d = {shown.by_parameter[name]:.1e}).",
             )
     raise AssertionError("clues differ, so some array's clue differs")  # pragma: no cover

@@ -23,7 +23,6 @@ import ipywidgets as widgets
 
 from . import bugs as bug_catalog
 from .bugs import CATALOG, settings_for
-from .compare import Verdict, classify
 from .lab_views import SYMBOL_FONTS as _SYMBOL_FONTS
 from .lab_views import FigurePanel, bug_lines_html, errors_shown
 from .lab_views import symbol as _symbol
@@ -80,7 +79,7 @@ def verdict_html(report: GradCheckReport) -> str:
         f'<span style="font-size:1.5em;font-weight:bold">{_symbol(verdict)} {verdict.value}'
         f"</span>&ensp;relative difference <b>d = {report.difference:.2e}</b>"
         f"&ensp;(ε = {report.epsilon:.1e})<br>"
-        f"<span>{html.escape(verdict.meaning)}</span></div>"
+        f"<span>{html.escape(report.meaning())}</span></div>"
     )
 
 
@@ -95,9 +94,9 @@ def diagnosis_text(report: GradCheckReport) -> str:
     Returns
     -------
     str
-        For a passing check, that nothing needs fixing; otherwise the array with the largest
-        relative difference, its difference, what its scale factor says (``report.diagnosis``)
-        and the report's notes (rounding noise, kinks).
+        The blamed array (``report.diagnosis``) with the largest relative difference, and its
+        diagnosis; or, when nothing is blamed, that nothing needs fixing and why the numbers
+        are off (the report's meaning and its first note: rounding, truncation, kinks).
 
     Examples
     --------
@@ -106,38 +105,30 @@ def diagnosis_text(report: GradCheckReport) -> str:
     'Look at dW2 first (its own relative difference is 3.3e-01): dW2 is 2.00× too large.'
     """
     by_parameter = report.by_parameter
-    if report.passed:
-        worst = max(by_parameter, key=by_parameter.get)
+    worst = max(by_parameter, key=by_parameter.get)
+    if report.diagnosis:
+        ranked = sorted(report.diagnosis, key=by_parameter.get, reverse=True)
+        first, others = ranked[0], ranked[1:]
+        also = f" Also off: {', '.join('d' + name for name in others)}." if others else ""
+        text = (
+            f"Look at d{first} first (its own relative difference is "
+            f"{by_parameter[first]:.1e}): {report.diagnosis[first]}.{also}"
+        )
+    elif report.passed:
         text = (
             f"Nothing to fix: every gradient agrees with its numerical estimate "
             f"(the largest relative difference is d{worst}'s, {by_parameter[worst]:.1e})."
         )
-    elif report.rounding_noise:
-        text = (
-            "This is floating-point rounding, not a bug: the check passes at a larger step "
-            "(try ε between 1e-7 and 1e-5)."
-        )
     else:
-        worst = max(by_parameter, key=by_parameter.get)
-        reason = report.diagnosis.get(worst)
-        if reason is None:
-            scale = report.scale_factors.get(worst, float("nan"))
-            reason = f"its best-fit scale factor is {scale:.2f}×"
-        others = [
-            name
-            for name in sorted(by_parameter, key=by_parameter.get, reverse=True)
-            if name != worst and classify(by_parameter[name]) is not Verdict.EXCELLENT
-        ]
-        also = f" Also off: {', '.join('d' + name for name in others)}." if others else ""
-        text = (
-            f"Look at d{worst} first (its own relative difference is "
-            f"{by_parameter[worst]:.1e}): {reason}.{also}"
-        )
+        why = [note for note in report.notes if "not the code" in note or "not a bug" in note]
+        text = f"Nothing to fix in the backward pass: {report.meaning()}."
+        if why:
+            text += f" {why[0]}."
     if report.kinks:
-        text += (
-            f" {len(report.kinks)} entries sit on a kink of ReLU: their numerical gradient is"
-            " unreliable there."
-        )
+        many = len(report.kinks) > 1
+        count = f"{len(report.kinks)} value" + ("s sit" if many else " sits")
+        whose = "their" if many else "its"
+        text += f" {count} on a kink of ReLU: {whose} numerical gradient is unreliable there."
     return text
 
 

@@ -28,6 +28,9 @@ def as_cost_value(value: object, where: str) -> float:
 
     ``where`` says when the cost was called, e.g. ``"at θ"``.
     """
+    if not isinstance(value, np.ndarray) and hasattr(value, "detach"):  # a tensor library's scalar
+        value = value.detach()
+        value = value.item() if getattr(value, "ndim", 1) == 0 else value.numpy()
     if value is None or isinstance(value, (bool, np.bool_, str, bytes)):
         raise TypeError(
             f"`cost` returned {value!r} {where}; it must return the cost as one real number"

@@ -23,11 +23,10 @@ def _as_values(raw: list, label: Callable[[int], str]) -> NDArray[np.float64]:
     """The costs collected in ``raw`` as a float array; a clear error names a bad one."""
     try:
         values = np.array(raw)
-    except ValueError:  # costs of different shapes
-        values = np.array(raw, dtype=object)
-    if values.ndim != 1 or values.dtype.kind not in "fiu":
-        for j, value in enumerate(raw):
-            as_cost_value(value, label(j))
+    except (ValueError, RuntimeError, TypeError):  # costs of different shapes, tensors
+        values = None
+    if values is None or values.ndim != 1 or values.dtype.kind not in "fiu":
+        values = np.array([as_cost_value(value, label(j)) for j, value in enumerate(raw)])
     return values.astype(np.float64)
 
 
@@ -91,6 +90,28 @@ class EntryProbes:
     def _label(self, j: int) -> str:
         name, index = self.layout.locate(int(self.positions[j]))
         return f"{name}{list(index)}"
+
+    def steps_taken(self, work, epsilon: float) -> tuple[NDArray, NDArray, NDArray]:
+        """θ at each probe, and the steps really taken up and down once θ ± ε is rounded to
+        the array's dtype (exact: the difference of two nearby floats)."""
+        theta, up, down = [], [], []
+        for name, _, part in self.layout:
+            lo, hi = np.searchsorted(self.positions, [part.start, part.stop])
+            if hi > lo:
+                array = work[name]
+                values = array.reshape(-1, order="C")[self.positions[lo:hi] - part.start]
+                t = values.astype(np.float64)
+                theta.append(t)
+                up.append((t + epsilon).astype(array.dtype).astype(np.float64) - t)
+                down.append(t - (t - epsilon).astype(array.dtype).astype(np.float64))
+        if not theta:
+            return (np.empty(0),) * 3
+        return np.concatenate(theta), np.concatenate(up), np.concatenate(down)
+
+    def step_error(self, work, epsilon: float) -> NDArray[np.float64]:
+        """|1 − (step up + step down) / 2ε|: the relative error of the step, per probe."""
+        _, up, down = self.steps_taken(work, epsilon)
+        return np.abs(1 - (up + down) / (2 * epsilon))
 
     def analytical(self, gradient: NDArray) -> NDArray:
         """The analytical gradient at the probed entries."""
@@ -161,6 +182,16 @@ class DirectionProbes:
 
     def _label(self, j: int) -> str:
         return f"{self.layout.names[self.arrays[j]]} (along a random direction)"
+
+    def step_error(self, work, epsilon: float) -> NDArray[np.float64]:
+        """A bound on the step's relative error: u·max|θ| / (ε·min|u_i| over moved entries)
+        is too pessimistic, so use u·max|θ|/ε, the error of the largest entry's move."""
+        errors = []
+        for i in self.arrays:
+            array = work[self.layout.names[i]]
+            largest = float(np.max(np.abs(array), initial=0.0))
+            errors.append(float(np.finfo(array.dtype).eps) * largest / epsilon)
+        return np.array(errors, dtype=np.float64)
 
     def analytical(self, gradient: NDArray) -> NDArray:
         """The analytical directional derivatives g·u."""

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .compare import Verdict, classify, relative_difference
+from .compare import Verdict, classify
 from .vectors import ParamLayout
+from .wording import headline
 
-__all__ = ["CheckedEntry", "GradCheckReport", "diagnose"]
+__all__ = ["CheckedEntry", "GradCheckReport"]
 
 #: Background colours of the verdicts (Okabe-Ito, colour-blind safe, lightened). The
 #: verdict is always written too: colour is never the only signal.
@@ -22,10 +23,6 @@ VERDICT_COLOURS = {
     Verdict.ERROR: "#fbdcc4",
     Verdict.CRITICAL: "#f4c9de",
 }
-
-
-#: How a diagnosis says that an array's mismatch is explained by kinks alone.
-KINK_ONLY = "disagrees only at entries that cross a kink"
 
 
 @dataclass(frozen=True)
@@ -54,32 +51,6 @@ class CheckedEntry:
         return f"{self.name}[{', '.join(map(str, self.index))}]"
 
 
-def diagnose(name: str, analytical: NDArray, numerical: NDArray, k: float, shape) -> str:
-    """One sentence on what is wrong with gradient ``d<name>``, from its scale factor ``k``.
-
-    ``shape`` is the parameter's shape when ``analytical`` and ``numerical`` hold all of its
-    entries (so a transposed matrix can be recognized), else ``None``.
-    """
-    grad = f"d{name}"
-    if shape is not None and len(shape) == 2 and shape[0] == shape[1] > 1:
-        square_a, square_n = analytical.reshape(shape), numerical.reshape(shape)
-        if relative_difference(square_a.T, square_n) < 0.1 * relative_difference(
-            square_a, square_n
-        ):
-            return f"{grad} looks transposed"
-    if not np.isfinite(k):
-        return f"{grad} is not zero, but the numerical gradient is: is {name} used in the cost?"
-    if abs(k - 1) < 1e-3:
-        return f"{grad} is slightly off, not by a constant factor: look for a small wrong term"
-    if k == 0 or relative_difference(analytical, k * numerical) > 1e-3:
-        return f"{grad} is off by more than a constant factor (best fit {k:.2f}×): a term is wrong"
-    if abs(k + 1) < 0.01:
-        return f"{grad} has the wrong sign"
-    sign = "has the wrong sign and " if k < 0 else ""
-    size = "too large" if abs(k) > 1 else "too small"
-    return f"{grad} {sign}is {abs(k):.2f}× {size}"
-
-
 @dataclass(frozen=True, repr=False)
 class GradCheckReport:
     """The result of :func:`gradient_check`.
@@ -103,8 +74,8 @@ class GradCheckReport:
         Calls made to the cost.
     rounding_noise : bool
         True when the check is above the excellent band only because of floating-point
-        rounding (it falls below 1e-7 when the worst values are re-checked at ε=1e-5, or
-        1e-4 for very small gradients).
+        rounding (of the cost or of the step), as the error model finds: no array is blamed
+        and rounding explains every array that is off.
     scale_factors : dict of str to float
         k = ⟨a, n⟩ / ⟨n, n⟩ per array: 2.0 for a gradient twice too large, -1.0 for a sign
         flip, 1.0 when correct.
@@ -112,13 +83,22 @@ class GradCheckReport:
         Entries whose ±ε step crossed a kink of the cost (ReLU at 0): their numerical
         gradient is unreliable, and a mismatch there does not blame the backward pass.
     notes : tuple of str
-        Plain-English remarks (rounding, float32, sampling).
+        Plain sentences: why an array that is not blamed looks off (rounding, truncation,
+        kinks, a zero gradient), which gradient key was used, what was converted.
     diagnosis : dict of str to str
-        For each array that is not excellent, what its scale factor says.
+        One sentence for each array the report blames: its mismatch exceeds what the error
+        model (:mod:`gradcheck_lib.diagnostics`) explains. Empty for a correct backward pass.
     layout : ParamLayout
         Names, shapes and offsets of the parameters.
     recheck : tuple of float, or None
-        ``(step, difference)`` of the last rounding re-check, when one ran.
+        ``(step, difference)``: the smallest re-check step, and the difference once the
+        re-checked values are replaced by their extrapolated estimates, when a re-check ran.
+    explanations : dict of str to str
+        For each array that is off but not blamed, the cause in a few words (the table's
+        diagnosis column).
+    causes : tuple of str
+        The causes the error model found for what is not blamed: "kinks", "zero gradient",
+        "rounding", "step rounding", "truncation", "resolution".
     """
 
     difference: float
@@ -137,6 +117,8 @@ class GradCheckReport:
     layout: ParamLayout
     probes: Any = field(compare=False)
     recheck: tuple[float, float] | None = None
+    explanations: dict[str, str] = field(default_factory=dict)
+    causes: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -167,25 +149,20 @@ class GradCheckReport:
         )
 
     def meaning(self) -> str:
-        """What the result says about the backward pass, in one sentence."""
-        if self.rounding_noise:
-            return "only floating-point rounding: the backward pass is almost certainly correct"
-        if (
-            self.kinks
-            and self.diagnosis
-            and all(KINK_ONLY in text for text in self.diagnosis.values())
-        ):
-            return "every mismatch sits at a kink of the cost: the backward pass looks right"
-        return self.verdict.meaning
+        """What the result says about the backward pass, in one sentence that agrees with the
+        diagnosis: a blamed array is named; otherwise the cause the error model found."""
+        return headline(self.verdict, self.diagnosis, self.causes, self._ranked())
 
     def advice(self) -> list[str]:
-        """What to look at, in order: per-array diagnoses, kinks, then notes."""
+        """What to look at, in order: the diagnosis sentences (verbatim, worst array first),
+        then kinks, then notes."""
         lines = [self.diagnosis[name] for name in self._ranked() if name in self.diagnosis]
         if self.kinks:
             where = ", ".join(entry.where for entry in self.kinks[:5])
             more = f" and {len(self.kinks) - 5} more" if len(self.kinks) > 5 else ""
+            count = f"{len(self.kinks)} value" + ("s" if len(self.kinks) > 1 else "")
             lines.append(
-                f"{len(self.kinks)} entries crossed a kink of the cost ({where}{more}): their "
+                f"{count} crossed a kink of the cost ({where}{more}): their "
                 "numerical gradient is unreliable there, which does not blame the backward pass"
             )
         return lines + list(self.notes)
@@ -193,11 +170,23 @@ class GradCheckReport:
     def _ranked(self) -> list[str]:
         return sorted(self.by_parameter, key=self.by_parameter.get, reverse=True)
 
-    def _rows(self) -> list[tuple[str, str, str, Verdict, str]]:
+    def _rows(self) -> list[tuple[str, str, str, Verdict, str, str]]:
+        """(name, shape, difference, verdict for the colour, verdict label, diagnosis).
+
+        An array that is off but explained by the error model is labelled "✓ explained", on
+        the excellent colour, with the cause beside it: a row never blames what the
+        headline does not.
+        """
         rows = []
         for name, shape in zip(self.layout.names, self.layout.shapes, strict=False):
             d = self.by_parameter[name]
-            rows.append((name, str(shape), f"{d:.2e}", classify(d), self.diagnosis.get(name, "")))
+            verdict = classify(d)
+            label, text = verdict.label, self.diagnosis.get(name, "")
+            if name not in self.diagnosis and verdict is not Verdict.EXCELLENT:
+                verdict = Verdict.EXCELLENT
+                label = f"{Verdict.EXCELLENT.symbol} explained"
+                text = self.explanations.get(name, "not blamed")
+            rows.append((name, str(shape), f"{d:.2e}", verdict, label, text))
         return rows
 
     def __str__(self) -> str:
@@ -205,8 +194,8 @@ class GradCheckReport:
         lines.append(
             f"  {'parameter':<10}{'shape':<11}{'difference':>10}   {'verdict':<12}diagnosis"
         )
-        for name, shape, d, verdict, note in self._rows():
-            lines.append(f"  {name:<10}{shape:<11}{d:>10}   {verdict.label:<12}{note}".rstrip())
+        for name, shape, d, _, label, note in self._rows():
+            lines.append(f"  {name:<10}{shape:<11}{d:>10}   {label:<12}{note}".rstrip())
         if not self.passed:
             lines += ["", "  worst entries:        numerical      analytical"]
             for entry in self.worst(3):
@@ -232,8 +221,8 @@ class GradCheckReport:
             cell(t, tag="th") for t in ("parameter", "shape", "difference", "verdict", "diagnosis")
         )
         body = "".join(
-            "<tr>" + cell(n) + cell(s) + cell(d) + cell(v.label, v) + cell(note) + "</tr>"
-            for n, s, d, v, note in self._rows()
+            "<tr>" + cell(n) + cell(s) + cell(d) + cell(label, v) + cell(note) + "</tr>"
+            for n, s, d, v, label, note in self._rows()
         )
         extra = [line for line in self.advice() if line not in self.diagnosis.values()]
         notes = "".join(f"<li>{html.escape(line)}</li>" for line in extra)

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ParamLayout", "dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector"]
+__all__ = [
+    "ParamLayout",
+    "dictionary_to_vector",
+    "vector_to_dictionary",
+    "gradients_to_vector",
+    "gradient_vector",
+    "gradient_keys",
+]
 
 
 @dataclass(frozen=True)
@@ -162,16 +169,73 @@ def vector_to_dictionary(theta: NDArray, layout: ParamLayout) -> dict[str, NDArr
     return {name: theta[part].reshape(shape).copy() for name, shape, part in layout}
 
 
-def _find_gradient(gradients: Mapping, name: str) -> tuple[str, object]:
-    """The key and gradient of parameter ``name``: key "d" + name, else ``name`` itself."""
-    for key in ("d" + name, name):
-        if key in gradients:
-            return key, gradients[key]
-    named = sorted(k for k in gradients if isinstance(k, str) and not k.startswith(("dZ", "dA")))
-    raise KeyError(
-        f"`gradients` has no entry for parameter '{name}' (looked for 'd{name}' and '{name}'); "
-        f"it has {named or sorted(map(str, gradients))}"
-    )
+def gradient_keys(gradients: Mapping, layout: ParamLayout) -> tuple[dict[str, str], list[str]]:
+    """Which key of ``gradients`` holds each parameter's gradient, and notes on the choice.
+
+    The rule: keys follow one convention for the whole dictionary. If every parameter has a
+    ``"d" + name`` key (deeplearning.ai), those are used; else, if every parameter has a key of
+    its own name (CS231n), those are; else each parameter takes ``"d" + name``, or its own
+    name, but never a key that is itself a parameter's name read as ``"d" + other`` (with
+    parameters ``t`` and ``dt``, ``gradients['dt']`` is the gradient of ``dt``, not of ``t``,
+    unless ``gradients['ddt']`` exists). When a parameter could be read from two keys holding
+    different values, the choice is refused; when they agree, a note says which one was used.
+    """
+    names = set(layout.names)
+    d_style = all("d" + name in gradients for name in layout.names)
+    own_style = all(name in gradients for name in layout.names)
+    keys, notes = {}, []
+    for name in layout.names:
+        if d_style:
+            key = "d" + name
+        elif own_style:
+            key = name
+        elif "d" + name in gradients and "d" + name not in names:
+            key = "d" + name
+        elif name in gradients:
+            key = name
+        else:
+            named = sorted(
+                k for k in gradients if isinstance(k, str) and not k.startswith(("dZ", "dA"))
+            )
+            raise KeyError(
+                f"`gradients` has no entry for parameter '{name}' (looked for 'd{name}' and "
+                f"'{name}'); it has {named or sorted(map(str, gradients))}"
+            )
+        keys[name] = key
+    used = set(keys.values())
+    for name, key in keys.items():
+        other = name if key == "d" + name else "d" + name
+        if other in gradients and other not in used:
+            if not _same(gradients[key], gradients[other]):
+                raise ValueError(
+                    f"`gradients` has both '{key}' and '{other}' for parameter '{name}', with "
+                    "different values; keep only one of them"
+                )
+            notes.append(f"`gradients` has both '{key}' and '{other}' (equal); '{key}' was used")
+    return keys, notes
+
+
+def _same(first: object, second: object) -> bool:
+    try:
+        return bool(np.array_equal(_plain(first, ""), _plain(second, "")))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: object, what: str) -> object:
+    """A torch tensor's values (detached from its graph, on the CPU); a masked array with
+    masked entries refused; anything else as it is."""
+    if isinstance(value, np.ma.MaskedArray):
+        if np.ma.getmaskarray(value).any():
+            raise ValueError(
+                f"{what} is a masked array with masked entries: a gradient has a value for "
+                "every entry; fill them (e.g. .filled(0.0)) if that is what you mean"
+            )
+        return np.asarray(value.data)
+    if not isinstance(value, np.ndarray) and hasattr(value, "detach") and hasattr(value, "numpy"):
+        detached = value.detach()
+        return np.asarray(detached.cpu().numpy() if hasattr(detached, "cpu") else detached.numpy())
+    return value
 
 
 def _shape_advice(shape: tuple[int, ...], got: tuple[int, ...]) -> str:
@@ -184,11 +248,13 @@ def _shape_advice(shape: tuple[int, ...], got: tuple[int, ...]) -> str:
     return "it must have one entry per parameter entry"
 
 
-def _gradient_array(gradients: Mapping, name: str, shape: tuple[int, ...]) -> NDArray:
-    """Find, validate and return the gradient of ``name`` (expected ``shape``)."""
-    key, value = _find_gradient(gradients, name)
+def _gradient_array(gradients: Mapping, key: str, name: str, shape: tuple[int, ...]) -> NDArray:
+    """Validate and return the gradient ``gradients[key]`` of ``name`` (expected ``shape``)."""
     what = f"`gradients['{key}']`"
-    array = _real_array(value, what)
+    try:
+        array = _real_array(_plain(gradients[key], what), what)
+    except RuntimeError as error:  # e.g. a tensor library refusing the conversion
+        raise TypeError(f"{what} could not be read as numbers ({error})") from None
     if array.shape != shape:
         raise ValueError(
             f"{what} has shape {array.shape} but parameter '{name}' has shape {shape}; "
@@ -227,6 +293,13 @@ def gradients_to_vector(
     TypeError
         If a gradient is complex or not numeric.
     """
+    return gradient_vector(gradients, layout)[0]
+
+
+def gradient_vector(
+    gradients: Mapping, layout: ParamLayout
+) -> tuple[NDArray[np.float64], list[str]]:
+    """:func:`gradients_to_vector`, and notes on which keys were used or what was converted."""
     if not isinstance(gradients, Mapping):
         raise TypeError(
             f"`gradients` must be a dict of arrays such as {{'dW1': ..., 'db1': ...}}, "
@@ -234,7 +307,11 @@ def gradients_to_vector(
         )
     if not isinstance(layout, ParamLayout):
         raise TypeError(f"`layout` must be a ParamLayout, not {type(layout).__name__}")
+    keys, notes = gradient_keys(gradients, layout)
     vector = np.empty(layout.size, dtype=np.float64)
     for name, shape, part in layout:
-        vector[part] = _gradient_array(gradients, name, shape).reshape(-1)
-    return vector
+        key = keys[name]
+        if not isinstance(gradients[key], np.ndarray) and hasattr(gradients[key], "detach"):
+            notes.append(f"`gradients['{key}']` is a tensor: its values were read with .detach()")
+        vector[part] = _gradient_array(gradients, key, name, shape).reshape(-1)
+    return vector, notes
