@@ -373,7 +373,8 @@ def check_capstone(network_backward: Callable, seed: int = _capstone.DEFAULT_SEE
     remaining = sum(1 for function in planted_functions if function in findings)
     advice = (
         "\nLocalize with gradient_check and report.by_parameter, then check_layer on each layer "
-        "function, and fix the line that does not differentiate the forward statement in its comment."
+        "function, and fix the line that does not differentiate the forward statement in its "
+        "comment."
     )
     if _same_as_handed_out(functions, seed):
         raise ExerciseError(
