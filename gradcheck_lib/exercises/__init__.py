@@ -5,8 +5,8 @@ A check cell calls one of these with the learner's answer. A checker raises
 message names the mistake, e.g. "your vector has 46 entries; the parameters have 47 — did you
 skip b3?". On success it returns a short confirmation string for the cell to print.
 
-One module per part of the course: ``basics`` (notebooks 00-03), ``checking`` (04 and 06) and
-``lab_challenges`` (05).
+One module per part of the course: ``basics`` (notebooks 00-03), ``checking`` (04 and 06),
+``lab_challenges`` (05) and ``capstone`` (08).
 """
 
 from ._common import ExerciseError
@@ -21,6 +21,7 @@ from .basics import (
     check_unflatten,
     environment_versions,
 )
+from .capstone import check_capstone
 from .checking import (
     GRADIENT_CHECK_MISTAKES,
     check_buggy_parameters,
@@ -49,4 +50,5 @@ __all__ = [
     "LAB_EPSILON_STEP_DECADES",
     "check_quiet_bugs",
     "check_excellent_window",
+    "check_capstone",
 ]
