@@ -228,7 +228,10 @@ def check_layer(
             raise TypeError(f"`{name}` must be a function, not {type(function).__name__}")
     checked, passed = _split_inputs(inputs)
     names = list(inputs)
-    work = {name: inputs[name].copy() for name in checked}
+    # float64 copies: the caller's arrays are never touched, and a float32 input is checked in
+    # float64, where a step of 1e-7 is not lost to rounding (the notes say so)
+    work = {name: inputs[name].astype(np.float64, copy=True) for name in checked}
+    converted = [name for name in checked if inputs[name].dtype != np.float64]
 
     def arguments(values: Mapping[str, NDArray]) -> list:
         return [values[name] if name in values else copy.deepcopy(inputs[name]) for name in names]
@@ -249,8 +252,17 @@ def check_layer(
         produced, _, _ = _call_forward(forward, arguments(values))
         return float(np.sum(dout * np.asarray(produced)))
 
-    report = gradient_check(inner_product, work, gradients, epsilon=epsilon)
+    try:
+        report = gradient_check(inner_product, work, gradients, epsilon=epsilon)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{error} ({_IN_CHECK_LAYER})") from error
     notes = [_echo_note(name) for name in checked if _echoes(dout, work[name])]
+    if converted:
+        notes.append(
+            f"Checked {_described(inputs, converted)} as float64 copies: in lower precision, "
+            "rounding would swamp a step of ε. The check judges the layer's formulas, not its "
+            "float32 rounding."
+        )
     if passed:
         notes.append(
             f"Passed through unchecked, as they are not float arrays: {_described(inputs, passed)}."
@@ -258,6 +270,13 @@ def check_layer(
     if not notes:
         return report
     return dataclasses.replace(report, notes=(*report.notes, *notes))
+
+
+#: What gradient_check's messages mean inside check_layer.
+_IN_CHECK_LAYER = (
+    "in check_layer, `cost` is sum(dout * forward(*inputs.values())) and `parameters` are the "
+    "layer's float inputs"
+)
 
 
 def _echoes(dout: NDArray, value: NDArray) -> bool:

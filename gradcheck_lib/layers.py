@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -74,10 +75,16 @@ def _with_bugs(layer: str, bugs: Iterable[LayerBug | str]) -> dict[str, Line]:
             if bug not in LAYER_CATALOG:
                 raise KeyError(f"no layer bug named {bug!r}; the catalog has {list(LAYER_CATALOG)}")
             bug = LAYER_CATALOG[bug]
-        if getattr(bug, "layer", None) != layer:
+        owner = getattr(bug, "layer", None)
+        if owner is None:
             raise ValueError(
-                f"bug {bug.name!r} belongs to the {getattr(bug, 'layer', 'network')!r} layer, "
-                f"not to {layer!r}; pass it to {getattr(bug, 'layer', 'network')}_backward"
+                f"bug {bug.name!r} is a bug of the reference network (gradcheck_lib.bugs), not of "
+                f"a layer; pass it to network.backward_propagation(..., bugs=[...])"
+            )
+        if owner != layer:
+            raise ValueError(
+                f"bug {bug.name!r} belongs to the {owner!r} layer, not to {layer!r}; pass it "
+                f"to {owner}_backward"
             )
         if bug.replaces in replaced_by:
             raise ValueError(
@@ -505,6 +512,10 @@ class Layer:
     backward: Callable[..., Any]
     inputs: Callable[[np.random.Generator], dict[str, Any]]
 
+    def backward_with(self, bugs: Iterable[LayerBug | str]) -> Callable[..., Any]:
+        """``backward`` with catalog bugs switched on: ``backward_with(bugs)(dout, cache)``."""
+        return partial(self.backward, bugs=tuple(bugs))
+
 
 def _away_from_zero(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
     # a kink at 0 (ReLU) or a tie makes the numerical gradient unreliable: keep |x| >= 0.1
@@ -637,6 +648,8 @@ _LAYER_BUGS = [
         ("x",),
         "out = x w maps D inputs to M outputs; the way back multiplies by w.T.",
     ),
+    # A mask from the output, out > 0, is not among them: it equals x > 0 except at x == 0,
+    # where ReLU has no derivative, so no check could tell it from the right line.
     _layer_bug(
         "relu",
         "relu_mask_from_dout",
