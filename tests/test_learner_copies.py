@@ -244,13 +244,30 @@ def test_learner_copy_fails_only_with_not_implemented_error(solution):
         for output in cell.outputs
         if output.output_type == "error"
     ]
+    # The capstone's exception: its answer cell holds buggy code, so its checks fail, with the
+    # checker's message (ExerciseError) naming the exercise, instead of a stub raising.
+    capstone = capstone_numbers(notebook)
+    checks = [builder.is_check_cell(c) for c in notebook.cells if c.cell_type == "code"]
     wrong = [
         f"cell [{index + 1}] {out.ename}: {out.evalue}"
         for index, out in errors
         if out.ename != "NotImplementedError"
+        and not (capstone and out.ename == "ExerciseError" and checks[index])
     ]
     assert not wrong, f"{path.name} fails with more than the exercise stubs: {wrong}"
-    raised = {m for _, out in errors for m in re.findall(r"Exercise (\d+\.\d+):", out.evalue)}
+    failing = {
+        m
+        for _, out in errors
+        if out.ename == "ExerciseError"
+        for m in re.findall(r"Exercise (\d+\.\d+):", out.evalue)
+    }
+    assert set(capstone) <= failing, f"{path.name}: the capstone checks should fail: {failing}"
+    raised = {
+        m
+        for _, out in errors
+        if out.ename == "NotImplementedError"
+        for m in re.findall(r"Exercise (\d+\.\d+):", out.evalue)
+    }
     assert raised == set(stubs), (
         f"{path.name}: the stubs {stubs} should each be reached by a check cell; "
         f"raised: {sorted(raised)}"
@@ -275,14 +292,31 @@ def answers_from(solution: Path) -> dict[str, str]:
     }
 
 
+def capstone_numbers(notebook) -> list[str]:
+    """The exercises whose learner copy holds buggy code between its markers (the capstone)."""
+    return [
+        block.number
+        for cell in notebook.cells
+        if builder.is_capstone_cell(cell)
+        for block in builder.solution_blocks(cell.source)
+    ]
+
+
 def fill(notebook, answers: dict[str, str]):
-    """Replace each stub of a learner copy by the given code, as a learner would."""
+    """Replace each stub of a learner copy by the given code, as a learner would; in the
+    capstone's answer cell, replace the buggy code between the markers by the given code."""
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.source = STUB_BLOCK.sub(
                 lambda match: textwrap.indent(answers[match["number"]], match["indent"]),
                 cell.source,
             )
+        if builder.is_capstone_cell(cell):
+            lines = cell.source.split("\n")
+            for block in reversed(builder.solution_blocks(cell.source)):
+                body = textwrap.indent(answers[block.number], block.indent).split("\n")
+                lines[block.start + 1 : block.stop] = body
+            cell.source = "\n".join(lines)
     return notebook
 
 

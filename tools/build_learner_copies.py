@@ -19,10 +19,15 @@ Conventions (docs/INSTRUCTORS.md explains them for instructors):
   catch a missing tag). The learner copy clears the outputs and execution counts of both, drops
   widget outputs and the stored widget state, and keeps every other output.
 
+- The capstone (notebook 08) is the exception: its exercise cell, tagged ``capstone`` as well,
+  keeps its markers and holds the solution with the bugs of one seed planted in it
+  (:func:`capstone_exception`), and the cell tagged ``capstone-seed`` says which seed.
+
 Usage::
 
     python tools/build_learner_copies.py            # write notebooks/NN_*.ipynb
     python tools/build_learner_copies.py --check    # exit 1 if a committed copy is stale
+    python tools/build_learner_copies.py --capstone-student "Ada Lovelace" --output-dir out/ada
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from gradcheck_lib import capstone
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS_DIR = REPO / "notebooks" / "solutions"
@@ -200,7 +207,9 @@ def is_check_cell(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "code" and CHECK_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def learner_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+def learner_notebook(
+    solution: nbformat.NotebookNode, name: str, capstone_seed: int = capstone.DEFAULT_SEED
+) -> nbformat.NotebookNode:
     """Turn a solution notebook into its learner copy (the input is left unchanged).
 
     Parameters
@@ -209,6 +218,8 @@ def learner_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.Not
         An executed solution notebook.
     name : str
         The notebook's file name, for error messages.
+    capstone_seed : int
+        The seed whose bugs the capstone's learner copy holds (see :func:`capstone_exception`).
 
     Returns
     -------
@@ -228,7 +239,7 @@ def learner_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.Not
             cell.execution_count = None
         else:
             cell.outputs = [out for out in cell.outputs if not _is_widget_view(out)]
-    return notebook
+    return capstone_exception(notebook, solution, name, capstone_seed)
 
 
 def _is_widget_view(output: nbformat.NotebookNode) -> bool:
@@ -236,13 +247,15 @@ def _is_widget_view(output: nbformat.NotebookNode) -> bool:
     return WIDGET_VIEW_MIME in output.get("data", {})
 
 
-def build(solution_path: Path) -> str:
+def build(solution_path: Path, capstone_seed: int = capstone.DEFAULT_SEED) -> str:
     """Return the text of the learner copy of one solution notebook (same bytes on every run).
 
     Parameters
     ----------
     solution_path : pathlib.Path
         A notebook in notebooks/solutions/.
+    capstone_seed : int
+        The seed of the capstone's bugs.
 
     Returns
     -------
@@ -250,7 +263,64 @@ def build(solution_path: Path) -> str:
         The learner copy as nbformat v4 JSON, ending with a newline.
     """
     solution = nbformat.read(solution_path, as_version=4)
-    return nbformat.writes(learner_notebook(solution, solution_path.name), version=4) + "\n"
+    learner = learner_notebook(solution, solution_path.name, capstone_seed)
+    return nbformat.writes(learner, version=4) + "\n"
+
+
+# ------------------------------------------------------------------------ the capstone exception
+
+CAPSTONE_TAG = "capstone"
+CAPSTONE_SEED_TAG = "capstone-seed"
+_SEED_ASSIGNMENT = re.compile(r"^(?P<name>CAPSTONE_SEED\s*=\s*)\d+", re.M)
+
+
+def is_capstone_cell(cell: nbformat.NotebookNode) -> bool:
+    """Tell whether a cell is the capstone's answer cell: tagged ``exercise`` and ``capstone``."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return is_exercise_cell(cell) and CAPSTONE_TAG in tags
+
+
+def capstone_source(source: str, seed: int, where: str = "cell") -> str:
+    """The capstone cell of the learner copy: each block's solution with the seed's bugs planted.
+
+    The markers stay, so the learner (and a grader) can see which code is theirs to fix.
+    """
+    lines = source.splitlines()
+    bugs = capstone.planted_bugs(seed)
+    for block in reversed(solution_blocks(source, where)):
+        buggy = capstone.plant_bugs(block.body, bugs).split("\n")
+        indented = [block.indent + line if line.strip() else line for line in buggy]
+        lines[block.start + 1 : block.stop] = indented
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
+def capstone_exception(
+    learner: nbformat.NotebookNode, solution: nbformat.NotebookNode, name: str, seed: int
+) -> nbformat.NotebookNode:
+    """Apply the capstone's exception to a learner copy built by the rules above.
+
+    In a notebook with a cell tagged ``capstone``: that cell holds the seed's buggy code instead
+    of a stub; every code cell after it runs the learner's code, so its stored (solution)
+    outputs are cleared; and the cell tagged ``capstone-seed`` assigns ``CAPSTONE_SEED = seed``,
+    which the checker reads. Other notebooks come back unchanged.
+    """
+    cells = [(mine, theirs) for mine, theirs in zip(learner.cells, solution.cells, strict=True)]
+    answers = [index for index, (_, cell) in enumerate(cells) if is_capstone_cell(cell)]
+    if not answers:
+        return learner
+    for index, (cell, original) in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        if index in answers:
+            cell.source = capstone_source(original.source, seed, f"{name}, cell {index}")
+        if CAPSTONE_SEED_TAG in cell.metadata.get("tags", []):
+            if not _SEED_ASSIGNMENT.search(cell.source):
+                raise MarkerError(f"{name}, cell {index}: write the seed as CAPSTONE_SEED = 0")
+            cell.source = _SEED_ASSIGNMENT.sub(rf"\g<name>{seed}", cell.source)
+        if index >= answers[0]:
+            cell.outputs = []
+            cell.execution_count = None
+    return learner
 
 
 def solution_notebooks(solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
@@ -292,7 +362,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report stale copies")
     parser.add_argument("--solutions-dir", type=Path, default=SOLUTIONS_DIR)
     parser.add_argument("--output-dir", type=Path, default=LEARNER_DIR)
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument(
+        "--capstone-seed",
+        type=int,
+        default=capstone.DEFAULT_SEED,
+        metavar="N",
+        help="plant the capstone bugs of seed N (a non-negative integer; default 0)",
+    )
+    seeds.add_argument(
+        "--capstone-student",
+        metavar="ID",
+        help="plant the capstone bugs of this student (the seed is derived from the id)",
+    )
     args = parser.parse_args(argv)
+    seed = args.capstone_seed
+    if args.capstone_student is not None:
+        seed = capstone.seed_for_student(args.capstone_student)
+    if seed < 0:
+        parser.error(f"--capstone-seed must be a non-negative integer, got {seed}")
     if args.check:
         problems = stale_copies(args.solutions_dir, args.output_dir)
         for problem in problems:
@@ -307,8 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     for path in solutions:
         target = args.output_dir / path.name
-        target.write_text(build(path), encoding="utf-8")
+        target.write_text(build(path, seed), encoding="utf-8")
         print(f"wrote {target}")
+    if seed != capstone.DEFAULT_SEED:
+        print(f"capstone seed {seed}: the checker reads it from the notebook's CAPSTONE_SEED cell")
     return 0
 
 

@@ -5,8 +5,8 @@ A check cell calls one of these with the learner's answer. A checker raises
 message names the mistake, e.g. "your vector has 46 entries; the parameters have 47 — did you
 skip b3?". On success it returns a short confirmation string for the cell to print.
 
-One module per part of the course: ``basics`` (notebooks 00-03), ``checking`` (04 and 06) and
-``lab_challenges`` (05) and ``layers`` (07).
+One module per part of the course: ``basics`` (notebooks 00-03), ``checking`` (04 and 06),
+``lab_challenges`` (05), ``layers`` (07) and ``capstone`` (08).
 """
 
 from ._common import ExerciseError
@@ -21,6 +21,7 @@ from .basics import (
     check_unflatten,
     environment_versions,
 )
+from .capstone import check_capstone
 from .checking import (
     GRADIENT_CHECK_MISTAKES,
     check_buggy_parameters,
@@ -53,4 +54,5 @@ __all__ = [
     "check_batchnorm_backward",
     "mystery_model",
     "check_faulty_layer",
+    "check_capstone",
 ]
