@@ -5,6 +5,7 @@ The core needs numpy only; ``plots`` and ``lab`` add matplotlib and ipywidgets.
 
 from .check import MODES, epsilon_sweep, gradient_check
 from .compare import THRESHOLDS, Verdict, classify, relative_difference
+from .layer_check import check_layer
 from .numeric import DEFAULT_EPSILON, central_difference, forward_difference
 from .report import CheckedEntry, GradCheckReport
 from .vectors import ParamLayout, dictionary_to_vector, gradients_to_vector, vector_to_dictionary
@@ -23,6 +24,7 @@ __all__ = [
     "classify",
     "gradient_check",
     "epsilon_sweep",
+    "check_layer",
     "GradCheckReport",
     "CheckedEntry",
     "MODES",

@@ -6,7 +6,7 @@ message names the mistake, e.g. "your vector has 46 entries; the parameters have
 skip b3?". On success it returns a short confirmation string for the cell to print.
 
 One module per part of the course: ``basics`` (notebooks 00-03), ``checking`` (04 and 06) and
-``lab_challenges`` (05).
+``lab_challenges`` (05) and ``layers`` (07).
 """
 
 from ._common import ExerciseError
@@ -29,6 +29,7 @@ from .checking import (
     check_spot_check,
 )
 from .lab_challenges import LAB_EPSILON_STEP_DECADES, check_excellent_window, check_quiet_bugs
+from .layers import check_batchnorm_backward, check_faulty_layer, mystery_model
 
 __all__ = [
     "ExerciseError",
@@ -49,4 +50,7 @@ __all__ = [
     "LAB_EPSILON_STEP_DECADES",
     "check_quiet_bugs",
     "check_excellent_window",
+    "check_batchnorm_backward",
+    "mystery_model",
+    "check_faulty_layer",
 ]
