@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .compare import THRESHOLDS, Verdict, classify, relative_difference
+from .compare import THRESHOLDS, Verdict, relative_difference
+from .wording import SHORT_CAUSES, cause_notes, describe_mismatch
 
 __all__ = [
     "COST_NOISE_ULPS",
@@ -33,10 +34,10 @@ __all__ = [
     "RECHECK_VALUES",
     "Explanation",
     "ErrorModel",
-    "describe_mismatch",
     "explain",
     "find_kinks",
     "low_precision_note",
+    "sweep_estimates",
 ]
 
 #: Evaluation error of one cost value, in units of u·|J|. A forward pass rounds each value
@@ -269,58 +270,6 @@ def _scale_factor(a: NDArray, n: NDArray) -> float:
     return float(a @ n) / nn if nn > 0 else (1.0 if not a.any() else np.inf)
 
 
-def _percent(k: float) -> str:
-    """``"0.1% too large"`` for k = 1.001."""
-    size = "too large" if abs(k) > 1 else "too small"
-    return f"{100 * abs(abs(k) - 1):.2g}% {size}"
-
-
-def describe_mismatch(name: str, analytical: NDArray, numerical: NDArray, k: float, shape) -> str:
-    """One sentence on what is wrong with gradient ``d<name>``, from its scale factor ``k``.
-
-    ``shape`` is the parameter's shape when ``analytical`` and ``numerical`` hold all of its
-    entries (so a transposed matrix can be recognized), else ``None``. Called only for arrays
-    whose mismatch the error model does not explain.
-    """
-    grad = f"d{name}"
-    if not analytical.any():
-        return (
-            f"{grad} is zero everywhere, but the numerical gradient is not (up to "
-            f"{np.max(np.abs(numerical)):.1e}): the gradient is missing, or never computed"
-        )
-    if shape is not None and len(shape) == 2 and shape[0] == shape[1] > 1:
-        square_a, square_n = analytical.reshape(shape), numerical.reshape(shape)
-        if relative_difference(square_a.T, square_n) < 0.1 * relative_difference(
-            square_a, square_n
-        ):
-            return f"{grad} looks transposed"
-    if not np.isfinite(k) or not numerical.any():
-        return f"{grad} is not zero, but the numerical gradient is: is {name} used in the cost?"
-    before = relative_difference(analytical, numerical)
-    after = relative_difference(analytical, k * numerical)
-    if k == 0 or after > 0.1 * before:  # no single factor accounts for the mismatch
-        if abs(k + 1) < 0.005:
-            return f"{grad} has the wrong sign, and more is off than the sign: a term is wrong"
-        if abs(k - 1) < 0.005:
-            return f"{grad} is slightly off, not by a constant factor: look for a small wrong term"
-        return f"{grad} is off by more than a constant factor (best fit {k:.2f}×): a term is wrong"
-    if abs(k + 1) < 0.01:
-        return f"{grad} has the wrong sign"
-    sign = "has the wrong sign and " if k < 0 else ""
-    if abs(abs(k) - 1) < 0.05:
-        return f"{grad} {sign}is {_percent(k)}"
-    size = "too large" if abs(k) > 1 else "too small"
-    return f"{grad} {sign}is {abs(k):.2f}× {size}"
-
-
-def _steps(steps) -> str:
-    return " and ".join(f"ε={step:.0e}" for step in steps)
-
-
-def _names(names) -> str:
-    return ", ".join("d" + name for name in names)
-
-
 def _recheck_difference(analytical, numerical, best, chosen, kinks):
     """The difference once the re-checked values are replaced by their estimates; the other
     values are assumed to shrink as much as the re-checked ones did."""
@@ -372,7 +321,10 @@ def explain(
     recheck, extra = None, 0
     if verdict is not Verdict.EXCELLENT and candidates.any():
         where = np.flatnonzero(candidates)
-        limit = RECHECK_VALUES if probes.has_entries else 1
+        # Full mode re-checks up to RECHECK_VALUES values; sample mode, meant to be cheap, the
+        # worst of each array; directional mode the single worst direction (its budget).
+        arrays = len(np.unique(owners[where]))
+        limit = (RECHECK_VALUES if full else arrays) if probes.has_entries else 1
         chosen = where[_choose(owners[where], gaps[where], limit)]
         largest = np.zeros(len(layout.names))
         np.maximum.at(largest, owners, np.maximum(np.abs(numerical), np.abs(analytical)))
@@ -384,9 +336,11 @@ def explain(
         error_bar[chosen] = done.error_bar
         rechecked[chosen] = True
         moved[chosen] = np.abs(numerical[chosen] - done.estimate)
-        if not probes.has_entries:  # carry the measured truncation to the other directions
+        if not probes.has_entries:  # carry what the re-check measured to the other directions
             fraction = moved[chosen] / np.maximum(np.abs(numerical[chosen]), 1e-300)
+            calibration = max(1.0, float(np.max(moved[chosen] / first.explained[chosen])))
             others = ~rechecked
+            error_bar[others] = 2 * calibration * first.explained[others] + first.truncation[others]
             error_bar[others] += 4 * float(fraction.max()) * np.abs(numerical[others])
         recheck = (
             done.steps[-1],
@@ -397,8 +351,10 @@ def explain(
     unexplained = (best_gaps > BLAME_MARGIN * error_bar + floor) & ~unreliable
     if probes.has_entries:
         unexplained &= rechecked  # only a re-checked value has an error bar worth trusting
-    else:
+    elif first.step < RECHECK_STEP / 2:  # truncation cannot matter: rounding is calibrated
         unexplained &= rechecked | (verdict is not Verdict.EXCELLENT)
+    else:  # at a large step only the re-checked direction has a trustworthy error bar
+        unexplained &= rechecked
 
     by_parameter, scale_factors, diagnosis, explanations = {}, {}, {}, {}
     causes: dict[str, list[str]] = {cause: [] for cause in CAUSES}
@@ -422,14 +378,8 @@ def explain(
                 loose.append(name)
         cause = _cause(a, n, gaps[mine], kink_mask[mine], first, mine, moved[mine], rechecked[mine])
         causes[cause].append(name)
-        explanations[name] = _SHORT[cause]
-    notes = _notes(causes, layout, analytical, numerical, best, kink_mask, first, recheck)
-    if loose:
-        notes.append(
-            f"The check is excellent overall, but {_names(loose)} disagree by more than "
-            "rounding explains at this step, behind larger gradients elsewhere; check "
-            f"{'it' if len(loose) == 1 else 'them'} on its own to be sure"
-        )
+        explanations[name] = SHORT_CAUSES[cause]
+    notes = cause_notes(causes, loose, analytical, numerical, best, kink_mask, first, recheck)
     found = tuple(cause for cause in CAUSES if causes[cause])
     rounding_noise = (
         verdict is not Verdict.EXCELLENT
@@ -449,17 +399,6 @@ def explain(
         recheck,
         extra,
     )
-
-
-#: How a table row says why an array that is not blamed looks off.
-_SHORT = {
-    "kinks": "not blamed: its mismatch sits at kinks",
-    "zero gradient": "not blamed: its gradient is exactly zero; the numerical one is rounding",
-    "rounding": "not blamed: floating-point rounding",
-    "step rounding": "not blamed: ε is rounded when added to its large values",
-    "truncation": "not blamed: truncation, the step is too large",
-    "resolution": "not blamed: its gradient is below what this step can resolve",
-}
 
 
 def _cause(a, n, gaps, kinks, first: Pass, mine, moved, rechecked) -> str:
@@ -482,99 +421,29 @@ def _cause(a, n, gaps, kinks, first: Pass, mine, moved, rechecked) -> str:
     return max((rounding, "rounding"), (stepping, "step rounding"), (truncation, "truncation"))[1]
 
 
-def _notes(causes, layout, analytical, numerical, best, kink_mask, first, recheck) -> list[str]:
-    notes = []
-    step = first.step
-    if causes["kinks"]:
-        keep = ~kink_mask
-        clean = relative_difference(analytical[keep], numerical[keep])
-        notes.append(
-            f"Leaving out the {int(kink_mask.sum())} values at kinks, the difference is "
-            f"{clean:.2e} ({classify(clean).label})"
-        )
-    if causes["zero gradient"]:
-        notes.append(
-            f"{_names(causes['zero gradient'])}: the gradient is exactly zero and the "
-            "numerical one is only rounding noise, so the relative difference of 1 means "
-            "nothing: the parameter does not change the cost (a bias just before a "
-            "normalization does this). Not a bug"
-        )
-    if causes["rounding"]:
-        where = _steps((recheck[0] * 2, recheck[0])) if recheck else ""
-        if recheck is not None and recheck[1] < THRESHOLDS[Verdict.EXCELLENT]:
-            fall = f"re-checked at {where}, it falls to {recheck[1]:.1e}"
-        elif recheck is not None:
-            fold = max(1.0, _overall(analytical, numerical, kink_mask) / max(recheck[1], 1e-300))
-            fall = (
-                f"re-checked at {where}, it falls {fold:.0f}-fold, "
-                f"to {recheck[1]:.1e} (the gradient is so small that any step leaves a "
-                "visible error)"
-            )
-        else:
-            fall = f"rounding alone is about u·|J|/ε = {np.max(first.rounding):.1e} per value"
-        notes.append(
-            f"The mismatch in {_names(causes['rounding'])} is floating-point rounding, not a "
-            f"bug: {fall}. Use a step between ε=1e-06 and ε=1e-04 to confirm"
-        )
-    if causes["step rounding"]:
-        names = causes["step rounding"]
-        notes.append(
-            f"The mismatch in {_names(names)} is the rounding of the step, not a bug: their "
-            f"values are large, and ε={step:g} is rounded when added to them (the step taken "
-            "differs from ε by up to u·|θ|). Use a step relative to |θ|, about 1e-6·|θ|"
-        )
-    if causes["truncation"]:
-        after = f", {recheck[1]:.1e} once extrapolated to ε → 0" if recheck else ""
-        notes.append(
-            f"The mismatch in {_names(causes['truncation'])} is truncation error, not a bug: "
-            f"the step ε={step:g} is too large, and the central difference is off by O(ε²) "
-            f"(halving ε cuts it about 4-fold{after}). Use a smaller step, such as epsilon=1e-7"
-        )
-    if causes["resolution"]:
-        notes.append(
-            f"The gradient of {', '.join(causes['resolution'])} is smaller than what a step of "
-            f"ε={step:g} can resolve (rounding about u·|J|/ε = {np.max(first.rounding):.1e}): "
-            "this check cannot judge it, and does not blame it. Scale the cost up, or check "
-            "with a larger step"
-        )
-    return notes
+def sweep_estimates(
+    noise_second, curvature_second, curvature_step: float, j0: float, gradient_norm: float, epsilons
+) -> dict[str, NDArray[np.float64]]:
+    """The error model's forecast of the relative difference at each step of a sweep.
 
-
-def _overall(analytical, numerical, kink_mask) -> float:
-    keep = ~kink_mask
-    return relative_difference(analytical[keep], numerical[keep])
-
-
-def headline(
-    verdict: Verdict, diagnosis: dict[str, str], causes: tuple[str, ...], worst_first: list[str]
-) -> str:
-    """The report's one sentence: the verdict's meaning, or why the mismatch is not a bug."""
-    if diagnosis:
-        blamed = _names([name for name in worst_first if name in diagnosis])
-        if verdict is Verdict.EXCELLENT:
-            return f"excellent overall, but {blamed} disagree beyond rounding: look there"
-        if verdict is Verdict.WARNING:
-            return (
-                f"suspicious: {blamed} disagree beyond what rounding and truncation explain; "
-                "look for a small mistake there"
-            )
-        return f"{verdict.meaning}: look at {blamed}"
-    if verdict is Verdict.EXCELLENT or not causes:
-        return verdict.meaning
-    if causes == ("kinks",):
-        return "every mismatch sits at a kink of the cost: the backward pass looks right"
-    words = {
-        "kinks": "kinks of the cost",
-        "zero gradient": "rounding noise on gradients that are exactly zero",
-        "rounding": "floating-point rounding",
-        "step rounding": "the rounding of the step",
-        "truncation": "truncation error (the step is too large)",
-        "resolution": "gradients below what this step can resolve",
+    ``noise_second`` are the second differences J(θ+h)+J(θ−h)−2J(θ) at a tiny step h, pure
+    evaluation noise there: with independent errors of size σ they have size √6·σ, and the
+    central difference is off by √2·σ/2ε. ``curvature_second`` are the second differences at
+    ``curvature_step`` (ε²·J''), from which truncation is ε²·|J''|/6, taking the third
+    derivative as large as the second. A relative difference is the error over 2‖g‖.
+    """
+    steps = np.asarray(epsilons, dtype=np.float64)
+    size = len(noise_second)
+    noise = max(
+        float(np.linalg.norm(noise_second)) / np.sqrt(3),
+        float(np.finfo(np.float64).eps) * abs(j0) * np.sqrt(size),
+    )
+    scale = 2 * gradient_norm if gradient_norm > 0 else 1.0
+    curvature = float(np.linalg.norm(curvature_second)) / curvature_step**2
+    return {
+        "rounding": noise / (2 * steps) / scale,
+        "truncation": curvature / 6 * steps**2 / scale,
     }
-    said = " and ".join(words[cause] for cause in causes)
-    if set(causes) <= {"rounding", "step rounding", "zero gradient"}:
-        return f"only {said}: the backward pass is almost certainly correct"
-    return f"only {said}, not a bug: the backward pass looks right"
 
 
 def low_precision_note(what: str, dtype: np.dtype, epsilon: float) -> str:
@@ -603,7 +472,8 @@ def precision_forecast(first: Pass, analytical, dtype: np.dtype) -> str:
     Rounding makes the difference about ‖R‖/‖g‖ (R = COST_NOISE_ULPS·u·|J|/ε per value), and
     truncation about ‖J(θ+ε)+J(θ−ε)−2J(θ)‖/(6‖g‖) (ε²·J''/6, taking J''' ≈ J''). They balance
     at ε* = (A / 2B)^(1/3), for rounding A/ε and truncation B·ε²; the difference there is
-    A/ε* + B·ε*². The forecast gives ranges, a factor of 2 wide, as the model is that rough.
+    A/ε* + B·ε*². The forecast gives ranges, a factor of 2 either way: the model is that rough (the
+    third derivative is guessed, and in float32 the second differences carry noise too).
     """
     norm = float(np.linalg.norm(analytical))
     step = first.step
@@ -611,14 +481,18 @@ def precision_forecast(first: Pass, analytical, dtype: np.dtype) -> str:
         return ""
     here = float(np.linalg.norm(first.rounding)) / norm
     a = here * step
-    b = float(np.linalg.norm(first.truncation)) / norm / step**2
+    # The second differences hold the cost's noise too (√6 times one value's, taken as half
+    # the model's bound); what is left over is ε²·J''.
+    typical = np.sqrt(6) * first.noise / 2
+    curvature = np.sqrt(np.maximum(first.second**2 - typical**2, 0.0))
+    b = float(np.linalg.norm(curvature)) / 6 / norm / step**2
     if b <= 0:
         return f"in {dtype}, rounding alone makes the difference about {here:.0e} at ε={step:g}"
     best_step = (a / (2 * b)) ** (1 / 3)
     best = a / best_step + b * best_step**2
     return (
         f"in {dtype}, rounding alone makes the difference about {here:.0e} at ε={step:g}; a "
-        f"correct backward pass does best near ε≈{best_step / 2:.0e} to {best_step:.0e}, at "
-        f"about {best:.0e} to {2 * best:.0e}, still above the excellent band (the bands are "
-        "made for float64)"
+        f"correct backward pass does best near ε≈{best_step / 2:.0e} to {2 * best_step:.0e}, "
+        f"at about {best / 2:.0e} to {2 * best:.0e}, still above the excellent band (the bands "
+        "are made for float64)"
     )

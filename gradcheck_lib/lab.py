@@ -125,15 +125,15 @@ def diagnosis_text(report: GradCheckReport) -> str:
             f"(the largest relative difference is d{worst}'s, {by_parameter[worst]:.1e})."
         )
     else:
-        why = [note for note in report.notes if "not a bug" in note or "kinks" in note]
+        why = [note for note in report.notes if "not the code" in note or "not a bug" in note]
         text = f"Nothing to fix in the backward pass: {report.meaning()}."
         if why:
             text += f" {why[0]}."
     if report.kinks:
-        text += (
-            f" {len(report.kinks)} values sit on a kink of ReLU: their numerical gradient is"
-            " unreliable there."
-        )
+        many = len(report.kinks) > 1
+        count = f"{len(report.kinks)} value" + ("s sit" if many else " sits")
+        whose = "their" if many else "its"
+        text += f" {count} on a kink of ReLU: {whose} numerical gradient is unreliable there."
     return text
 
 

@@ -76,7 +76,13 @@ _INK = "#222222"
 _BAR_COLOUR = "#3A3A3A"
 #: Okabe-Ito blue, reddish purple, black, sky blue: lines of an ε sweep.
 _SERIES_COLOURS = ["#0072B2", "#CC79A7", "#000000", "#56B4E9"]
-_GUIDE_STYLES = ["--", "-.", ":"]
+#: Slope guides keep one line style per slope in every figure (notebook 02's, the lab
+#: notebook's V curve); none is dotted, the ε marker's style.
+_GUIDE_STYLES = {1.0: "--", 2.0: "-.", -1.0: (0, (6, 2, 1, 2, 1, 2))}
+_OTHER_GUIDE_STYLE = (0, (3, 1))
+_MARK_STYLE = ":"
+#: The error model's estimates: broad, pale grey solid lines under the data.
+_ESTIMATE_COLOUR = "#888888"
 #: Bars ending at or beyond this difference are long enough to hold their label inside.
 _LABEL_INSIDE_FROM = 1e-8
 #: The lab's fixed colour range for gaps: rounding noise (~1e-12) to a wrong sign (~1).
@@ -751,6 +757,7 @@ def epsilon_sweep_figure(
     ylabel: str = "error of the estimate",
     title: str = "Error against the step ε: the V curve",
     show_bands: bool = False,
+    estimates: Mapping[str, ArrayLike] | None = None,
 ) -> Figure:
     """Draw error against step size on log-log axes (the V curve), one line per series.
 
@@ -774,6 +781,15 @@ def epsilon_sweep_figure(
         Figure title.
     show_bands : bool, optional
         Shade the verdict bands behind the lines, for sweeps of the relative difference.
+    estimates : Mapping[str, array_like], optional
+        The error model's forecast, e.g. :func:`~gradcheck_lib.check.error_estimates`'s
+        ``{"rounding": ..., "truncation": ...}``: broad pale grey lines under the data.
+
+    Notes
+    -----
+    Each guide slope keeps its line style in every figure (slope 1 dashed, 2 dash-dotted,
+    -1 dash-dot-dotted); the ε marker alone is dotted. Guides cover the outer third of the
+    ε range, clear of the marker's label. The legend sits outside the axes, below them.
 
     Returns
     -------
@@ -825,7 +841,8 @@ def epsilon_sweep_figure(
             label=label,
             zorder=3,
         )
-    for guide_number, slope in enumerate(reference_slopes):
+    low, high = math.log10(steps.min()), math.log10(steps.max())
+    for slope in reference_slopes:
         large = slope > 0
         ends = {label: _end_slope(steps, values, large) for label, values in series.items()}
         candidates = {label: s for label, s in ends.items() if math.isfinite(s)}
@@ -838,24 +855,43 @@ def epsilon_sweep_figure(
             np.argmax(steps[usable]) if large else np.argmin(steps[usable])
         ]
         anchor_step, anchor_value = steps[anchor_index], values[anchor_index]
-        # Draw the guide over the half of the ε range (in decades) on the anchor's side.
-        low, high = math.log10(steps.min()), math.log10(steps.max())
-        middle = (low + high) / 2
-        span = np.logspace(middle, high, 20) if large else np.logspace(low, middle, 20)
+        # Draw the guide over the outer third of the ε range (in decades) on the anchor's
+        # side, so it keeps clear of the V's bottom and of the ε marker's label.
+        third = (high - low) / 3
+        span = np.logspace(high - third, high, 20) if large else np.logspace(low, low + third, 20)
         # One decade below the data, so the guide runs parallel to the line instead of over it.
         guide = 0.1 * anchor_value * (span / anchor_step) ** slope
         kind = "truncation" if large else "rounding"
         axis.plot(
             span,
             guide,
-            linestyle=_GUIDE_STYLES[guide_number % len(_GUIDE_STYLES)],
+            linestyle=_GUIDE_STYLES.get(float(slope), _OTHER_GUIDE_STYLE),
             linewidth=1.2,
             color="#555555",
             label=f"slope {slope:g}: {_order_name(slope)} {kind}",
             zorder=2,
         )
+    together = "error model: " + " and ".join(estimates or {})
+    for number, (label, values) in enumerate((estimates or {}).items()):
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if values.shape != steps.shape:
+            raise ValueError(
+                f"estimate {label!r} has {values.size} values but there are {steps.size} "
+                "epsilons; give one value per epsilon"
+            )
+        shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+        axis.plot(
+            steps,
+            shown,
+            color=_ESTIMATE_COLOUR,
+            linewidth=2.5,
+            alpha=0.6,
+            solid_capstyle="butt",
+            label=together if number == 0 else None,
+            zorder=2,
+        )
     if mark_epsilon is not None:
-        axis.axvline(mark_epsilon, color=_INK, linestyle=":", linewidth=1.0, zorder=1)
+        axis.axvline(mark_epsilon, color=_INK, linestyle=_MARK_STYLE, linewidth=1.0, zorder=1)
         axis.text(
             mark_epsilon,
             0.03,
@@ -872,16 +908,22 @@ def epsilon_sweep_figure(
         drawn = np.concatenate(
             [values[np.isfinite(values) & (values > 0)] for values in series.values()]
         )
-        low = min(AXIS_FLOOR, drawn.min()) if drawn.size else AXIS_FLOOR
-        high = max(AXIS_CEILING, drawn.max()) if drawn.size else AXIS_CEILING
-        axis.set_ylim(low, high)
+        low_y = min(AXIS_FLOOR, drawn.min()) if drawn.size else AXIS_FLOOR
+        high_y = max(AXIS_CEILING, drawn.max()) if drawn.size else AXIS_CEILING
+        axis.set_ylim(low_y, high_y)
         _style_log_difference_axis(axis, "y", every=3, thresholds=False)
-        axis.legend(fontsize=7.5, loc="best", framealpha=0.9)
-    else:
-        # Leave the top ~25% of the height (in decades) free for the legend.
-        bottom, top = axis.get_ylim()
-        axis.set_ylim(bottom, top * (top / bottom) ** 0.35)
-        axis.legend(fontsize=7.5, loc="upper center", ncols=2, framealpha=0.9)
+    handles, _ = axis.get_legend_handles_labels()
+    rows = math.ceil(len(handles) / 2)
+    figure.set_size_inches(FIGURE_SIZE[0], FIGURE_SIZE[1] + 0.17 * rows)
+    bottom = (0.45 + 0.17 * rows) / (FIGURE_SIZE[1] + 0.17 * rows)
+    figure.subplots_adjust(bottom=bottom, top=1 - 0.33 / (FIGURE_SIZE[1] + 0.17 * rows))
+    axis.legend(
+        fontsize=7.5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16 - 0.02 * rows),
+        ncols=2,
+        frameon=False,
+    )
     return figure
 
 

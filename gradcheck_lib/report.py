@@ -10,8 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .compare import Verdict, classify
-from .diagnostics import headline
 from .vectors import ParamLayout
+from .wording import headline
 
 __all__ = ["CheckedEntry", "GradCheckReport"]
 
@@ -160,8 +160,9 @@ class GradCheckReport:
         if self.kinks:
             where = ", ".join(entry.where for entry in self.kinks[:5])
             more = f" and {len(self.kinks) - 5} more" if len(self.kinks) > 5 else ""
+            count = f"{len(self.kinks)} value" + ("s" if len(self.kinks) > 1 else "")
             lines.append(
-                f"{len(self.kinks)} values crossed a kink of the cost ({where}{more}): their "
+                f"{count} crossed a kink of the cost ({where}{more}): their "
                 "numerical gradient is unreliable there, which does not blame the backward pass"
             )
         return lines + list(self.notes)

@@ -310,3 +310,42 @@ def test_float32_advice_matches_the_course_run():
 
 def test_default_settings_are_the_labs():
     assert dataclasses.asdict(DEFAULT_SETTINGS)["lambd"] > 0
+
+
+# ------------------------------------------------------------- random networks, both ways
+
+
+def random_network(seed):
+    from test_diagnostics import MLP
+
+    rng = np.random.default_rng(seed)
+    dims = [int(rng.integers(2, 8)), int(rng.integers(2, 10)), int(rng.integers(1, 5)), 1]
+    return MLP(
+        dims[: 3 + seed % 2] + ([1] if seed % 2 == 0 else []),
+        activation=["tanh", "relu"][seed % 2],
+        m=int(rng.integers(3, 40)),
+        seed=seed,
+        scale=float(rng.choice([0.1, 1, 3])),
+        offset=float(rng.choice([0, 100])),
+    )
+
+
+@pytest.mark.parametrize("mode", ["full", "sample", "directional"])
+@pytest.mark.parametrize("seed", range(6))
+def test_random_correct_networks_are_never_blamed(seed, mode):
+    net = random_network(seed)
+    for epsilon in STEPS:
+        report = net.check(epsilon=epsilon, mode=mode)
+        assert report.diagnosis == {}, (epsilon, report.diagnosis)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_networks_with_one_bug_blame_exactly_it(seed):
+    net = random_network(seed)
+    gradients = net.gradients()
+    alive = sorted(n for n in net.parameters if np.abs(gradients["d" + n]).max() > 1e-6)
+    name = alive[seed % len(alive)]  # an array whose gradient is not (nearly) zero
+    g = gradients["d" + name]
+    gradients["d" + name] = 1.01 * g + 1e-3 * np.abs(g).max()
+    report = net.check(gradients)
+    assert set(report.diagnosis) == {name}, str(report)
