@@ -141,3 +141,11 @@ def test_epsilon_sweep_blames_no_correct_layer(name):
         except AssertionError as error:
             failures.append(f"ε={epsilon:.0e}: {error}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("name", "bug"), MODEL_BUGS[::5], ids=[f"{m}-{b}" for m, b in MODEL_BUGS[::5]]
+)
+def test_negative_control_assert_clean_rejects_a_buggy_report(name, bug):
+    with pytest.raises(AssertionError):
+        assert_clean(check_model(MODELS[name](), frozenset([bug])))

@@ -15,7 +15,7 @@ from .cs231n_models import CaptioningRNN, FullyConnectedNet, NaiveConvNet
 
 #: A gradient array counts as corrupted when the buggy one differs from the correct one by more
 #: than this, relative to the array's gradient (or, for an array whose true gradient is
-#: rounding-level zero, relative to the whole gradient).
+#: rounding-level zero, relative to 1e-2 of the whole gradient, so rounding noise never counts).
 CORRUPTION = 1e-10
 
 
@@ -26,7 +26,7 @@ def corrupted(correct: dict, buggy: dict, names) -> set[str]:
     for name in names:
         a, b = np.asarray(correct[name], float), np.asarray(buggy[name], float)
         gap = float(np.linalg.norm(a - b))
-        scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1e-6 * total)
+        scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1e-2 * total)
         if gap > CORRUPTION * scale:
             found.add(name)
     return found
