@@ -132,7 +132,7 @@ def test_epsilon_sweep_blames_no_correct_model(name):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("name", ["relu", "max_pool_naive", "batchnorm", "rnn"])
+@pytest.mark.parametrize("name", LAYERS)
 def test_epsilon_sweep_blames_no_correct_layer(name):
     failures = []
     for epsilon in SWEEP:
@@ -149,3 +149,13 @@ def test_epsilon_sweep_blames_no_correct_layer(name):
 def test_negative_control_assert_clean_rejects_a_buggy_report(name, bug):
     with pytest.raises(AssertionError):
         assert_clean(check_model(MODELS[name](), frozenset([bug])))
+
+
+@pytest.mark.parametrize(("name", "bug"), MODEL_BUGS, ids=[f"{m}-{b}" for m, b in MODEL_BUGS])
+def test_planted_bug_is_localized_in_directional_mode(name, bug):
+    """Directional mode localizes to arrays too: it may miss an array, never blame a clean one."""
+    case = MODELS[name]()
+    expected = case.corrupted_by(bug)
+    report = check_model(case, frozenset([bug]), mode="directional", directions=3)
+    assert not report.passed
+    assert report.diagnosis and set(report.diagnosis) <= expected, sorted(report.diagnosis)
