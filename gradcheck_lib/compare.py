@@ -30,7 +30,11 @@ class Verdict(str, Enum):
 
     @property
     def symbol(self) -> str:
-        """One glyph: ✓ excellent, ⚠ warning, ✗ error, ✘ critical."""
+        """One glyph: ✓ excellent, ⚠ warning, ✗ error, ⊗ critical.
+
+        Error (a cross) and critical (a circled cross) differ in outline, not only in stroke
+        weight, so the two bands are told apart at a glance.
+        """
         return _SYMBOLS[self]
 
     @property
@@ -48,7 +52,7 @@ _SYMBOLS = {
     Verdict.EXCELLENT: "✓",
     Verdict.WARNING: "⚠",
     Verdict.ERROR: "✗",
-    Verdict.CRITICAL: "✘",
+    Verdict.CRITICAL: "⊗",
 }
 
 _MEANINGS = {

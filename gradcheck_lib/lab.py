@@ -17,24 +17,28 @@ import dataclasses
 import html
 import math
 import time
-import traceback
 from collections.abc import Iterator
 
 import ipywidgets as widgets
 
 from . import bugs as bug_catalog
 from .bugs import CATALOG, settings_for
-from .compare import Verdict
+from .lab_views import SYMBOL_FONTS as _SYMBOL_FONTS
+from .lab_views import FigurePanel, bug_lines_html, errors_shown
+from .lab_views import symbol as _symbol
 from .network import ACTIVATIONS, DEFAULT_SETTINGS, NetworkSettings
 from .numeric import DEFAULT_EPSILON
-from .plots import GAP_LIMITS, RENDER_DPI, GapHeatmap, ParameterBars, ThresholdLadder
+from .plots import RENDER_DPI
 from .report import VERDICT_COLOURS, GradCheckReport
 
 __all__ = [
     "EPSILON_RANGE",
     "LAMBDA_RANGE",
+    "BugHunt",  # noqa: F822 - re-exported lazily from gradcheck_lib.hunt
     "BugLab",
+    "bug_hunt",  # noqa: F822 - re-exported lazily from gradcheck_lib.hunt
     "bug_lab",
+    "diagnosis_html",
     "diagnosis_text",
     "settings_text",
     "verdict_html",
@@ -46,15 +50,6 @@ EPSILON_RANGE = (1e-10, 1e-1)
 LAMBDA_RANGE = (0.0, 5.0, 0.05)
 #: Steps of the ε slider, in decades (0.1 decade is about 26 %).
 EPSILON_STEP_DECADES = 0.1
-
-# Fonts that have ✓ ⚠ ✗ ✘ as text glyphs, so no browser falls back to a colour-emoji font.
-_SYMBOL_FONTS = "'DejaVu Sans', 'Noto Sans Symbols 2', 'Segoe UI Symbol', sans-serif"
-_TEXT_PRESENTATION = "\ufe0e"  # variation selector 15: "draw the preceding symbol as text"
-
-
-def _symbol(verdict: Verdict) -> str:
-    """The verdict's symbol, asking for its text (not emoji) form."""
-    return verdict.symbol + _TEXT_PRESENTATION
 
 
 def verdict_html(report: GradCheckReport) -> str:
@@ -137,6 +132,14 @@ def diagnosis_text(report: GradCheckReport) -> str:
     return text
 
 
+def diagnosis_html(report: GradCheckReport) -> str:
+    """:func:`diagnosis_text` as the lab's and the hunt's "Diagnosis:" line, in HTML."""
+    return (
+        f'<div style="font-family:{_SYMBOL_FONTS}"><b>Diagnosis:</b> '
+        f"{html.escape(diagnosis_text(report))}</div>"
+    )
+
+
 def settings_text(requested: NetworkSettings, effective: NetworkSettings, bugs: list[str]) -> str:
     """Describe the network actually checked, and why it differs from the controls, if it does.
 
@@ -185,20 +188,7 @@ def _lines_html(names: list[str]) -> str:
             "<i>No bug is on: the backward pass is the correct one. Tick a bug above to "
             "inject it.</i>"
         )
-    rows = []
-    for name in names:
-        bug = CATALOG[name]
-        rows.append(
-            f"<div style='margin:2px 0 6px 0'><b>{html.escape(bug.title)}</b> "
-            f"<span style='color:#555'>(corrupts {', '.join('d' + p for p in bug.affects)})"
-            f"</span><br>"
-            f"<code style='white-space:pre'>{_symbol(Verdict.CRITICAL)} wrong: "
-            f"{html.escape(bug.line)}</code><br>"
-            f"<code style='white-space:pre'>{_symbol(Verdict.EXCELLENT)} right: "
-            f"{html.escape(bug.correct)}</code><br>"
-            f"<span style='color:#333'>Why: {html.escape(bug.hint)}</span></div>"
-        )
-    return f"<div style='font-family:{_SYMBOL_FONTS}'>{''.join(rows)}</div>"
+    return bug_lines_html(names)
 
 
 class BugLab:
@@ -332,13 +322,15 @@ class BugLab:
         self.error_view = widgets.HTML()
         self.error_view.add_class("gradcheck-error")
         self.report_view = widgets.HTML()
-        self.ladder = ThresholdLadder(None, dpi=dpi)
-        self.bars = ParameterBars({}, dpi=dpi)
-        self.heatmap = GapHeatmap([[1.0]], "W1", limits=GAP_LIMITS, dpi=dpi)
-        image_layout = widgets.Layout(max_width="100%", height="auto")
-        self.ladder_image = widgets.Image(format="png", layout=image_layout)
-        self.bars_image = widgets.Image(format="png", layout=image_layout)
-        self.heatmap_image = widgets.Image(format="png", layout=image_layout)
+        self.figures = FigurePanel(dpi)
+        self.ladder, self.bars, self.heatmap = (
+            self.figures.ladder,
+            self.figures.bars,
+            self.figures.heatmap,
+        )
+        self.ladder_image = self.figures.ladder_image
+        self.bars_image = self.figures.bars_image
+        self.heatmap_image = self.figures.heatmap_image
 
     def _layout(self) -> widgets.VBox:
         heading = widgets.HTML(
@@ -358,10 +350,6 @@ class BugLab:
         )
         full_report = widgets.Accordion([self.report_view], titles=("Full report",))
         full_report.selected_index = None
-        figures = widgets.Box(
-            [self.ladder_image, self.bars_image, self.heatmap_image],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
-        )
         root = widgets.VBox(
             [
                 heading,
@@ -372,7 +360,7 @@ class BugLab:
                 self.diagnosis_view,
                 self.settings_view,
                 self.lines_view,
-                figures,
+                self.figures.box,
                 full_report,
             ],
             layout=widgets.Layout(width="100%"),
@@ -382,14 +370,8 @@ class BugLab:
 
     def _prepare_heatmap_backgrounds(self) -> None:
         """Draw the heatmap's background once per parameter shape now, not on the first toggle."""
-        report = self.report
-        if report is None:
-            return
-        shown = self.heatmap.name
-        for name in report.layout.names:
-            self.heatmap.update(report.gaps(name), name)
-            self.heatmap.png()
-        self.heatmap.update(report.gaps(shown), shown)
+        if self.report is not None:
+            self.figures.prepare_heatmap_backgrounds(self.report)
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -448,20 +430,9 @@ class BugLab:
         with self._errors_shown():
             self.reset()
 
-    @contextlib.contextmanager
-    def _errors_shown(self) -> Iterator[None]:
+    def _errors_shown(self) -> contextlib.AbstractContextManager[None]:
         """Show any exception in the lab's error area instead of losing it in the kernel log."""
-        try:
-            yield
-        except Exception as error:  # noqa: BLE001 - every error must reach the learner
-            trace = "".join(traceback.format_exception(error))
-            self.error_view.value = (
-                "<div style='background:#fbdcc4;border-left:6px solid #D55E00;padding:4px 8px'>"
-                f"<b>{_symbol(Verdict.CRITICAL)} The lab hit an error:</b> "
-                f"{html.escape(type(error).__name__)}: {html.escape(str(error))}"
-                f"<details><summary>traceback</summary><pre>{html.escape(trace)}</pre>"
-                "</details></div>"
-            )
+        return errors_shown(self.error_view, "The lab")
 
     def update(self) -> None:
         """Re-run the check for the current controls and redraw the text and figures.
@@ -492,23 +463,14 @@ class BugLab:
         bugs: list[str],
     ) -> None:
         self.verdict_view.value = verdict_html(report)
-        self.diagnosis_view.value = (
-            f"<div style='font-family:{_SYMBOL_FONTS}'><b>Diagnosis:</b> "
-            f"{html.escape(diagnosis_text(report))}</div>"
-        )
+        self.diagnosis_view.value = diagnosis_html(report)
         self.settings_view.value = (
             f"<div style='color:#333'>{html.escape(settings_text(requested, effective, bugs))}"
             "</div>"
         )
         self.lines_view.value = _lines_html(bugs)
         self.report_view.value = report._repr_html_()
-        worst = max(report.by_parameter, key=report.by_parameter.get)
-        self.ladder.update(report.difference)
-        self.bars.update(report.by_parameter)
-        self.heatmap.update(report.gaps(worst), worst)
-        self.ladder_image.value = self.ladder.png()
-        self.bars_image.value = self.bars.png()
-        self.heatmap_image.value = self.heatmap.png()
+        self.figures.show(report)
 
     # -- display --------------------------------------------------------------------------------
 
@@ -547,3 +509,12 @@ def bug_lab(
     <Verdict.EXCELLENT: 'excellent'>
     """
     return BugLab(settings, epsilon=epsilon)
+
+
+def __getattr__(name: str) -> object:
+    """Re-export the hunt (gradcheck_lib.hunt builds on this module, so it is imported lazily)."""
+    if name in ("BugHunt", "bug_hunt"):
+        from . import hunt
+
+        return getattr(hunt, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

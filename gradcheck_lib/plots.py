@@ -23,6 +23,7 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
@@ -76,6 +77,10 @@ _INK = "#222222"
 _BAR_COLOUR = "#3A3A3A"
 #: Okabe-Ito blue, reddish purple, black, sky blue: lines of an ε sweep.
 _SERIES_COLOURS = ["#0072B2", "#CC79A7", "#000000", "#56B4E9"]
+#: A dot at or beyond this difference gets its label on its left, to stay inside the axes.
+_LABEL_LEFT_FROM = 1e-3
+#: Where the parameter plot's stems start: the upper edge of the excellent band.
+EXCELLENT_LINE = THRESHOLDS[Verdict.EXCELLENT]
 #: Slope guides keep one line style per slope in every figure (notebook 02's, the lab
 #: notebook's V curve); none is dotted, the ε marker's style.
 _GUIDE_STYLES = {1.0: "--", 2.0: "-.", -1.0: (0, (6, 2, 1, 2, 1, 2))}
@@ -83,11 +88,10 @@ _OTHER_GUIDE_STYLE = (0, (3, 1))
 _MARK_STYLE = ":"
 #: The error model's estimates: broad, pale grey solid lines under the data.
 _ESTIMATE_COLOUR = "#888888"
-#: Bars ending at or beyond this difference are long enough to hold their label inside.
-_LABEL_INSIDE_FROM = 1e-8
 #: The lab's fixed colour range for gaps: rounding noise (~1e-12) to a wrong sign (~1).
 GAP_LIMITS = (1e-13, 1.0)
 _MISSING_COLOUR = "#BBBBBB"
+_COLOUR_BAR_WIDTH = 0.02  # of the figure's width
 
 
 def band_limits() -> list[tuple[Verdict, float, float]]:
@@ -435,9 +439,13 @@ def threshold_ladder(difference: float | None = None) -> Figure:
 
 
 class ParameterBars(_LiveFigure):
-    """Horizontal bars of the relative difference of each parameter array, bands shaded behind.
+    """Each parameter array's relative difference as a dot, on a stem from the excellent line.
 
-    The bars share the ladder's log axis, so the band a bar ends in is that array's verdict.
+    The dots share the ladder's log axis, so the band a dot sits in is that array's verdict.
+    Each stem starts at the excellent line (d = 1e-7) and runs to the dot: a correct array's
+    short stem points left, into the excellent band, and a wrong array's stem runs right, as
+    far as it is wrong. (Bars from the axis floor, 1e-16, would make a correct array at 2e-9
+    look half as long as a broken one.)
 
     Parameters
     ----------
@@ -451,9 +459,11 @@ class ParameterBars(_LiveFigure):
     Attributes
     ----------
     figure : CourseFigure
-        The figure; call :meth:`update` with new values to change the bars in place.
-    bars : list of matplotlib.patches.Rectangle
-        One bar per parameter, in the order of ``names``; a bar's width is the difference.
+        The figure; call :meth:`update` with new values to move the dots in place.
+    dots : list of matplotlib.lines.Line2D
+        One marker per parameter, in the order of ``names``, at its difference.
+    stems : list of matplotlib.lines.Line2D
+        One line per parameter, from the excellent line to its dot.
     names : list of str
         Parameter names, top to bottom.
     """
@@ -471,13 +481,18 @@ class ParameterBars(_LiveFigure):
         axis.set_xscale("log")
         _style_log_difference_axis(axis, "x")
         _shade_bands(axis, "x", labels=True)
-        axis.set_xlabel("relative difference d of the array (log scale, no units)", fontsize=9)
+        axis.axvline(EXCELLENT_LINE, color=_INK, linewidth=1.0, zorder=1)
+        axis.set_xlabel(
+            "relative difference d of the array (log scale; stems start at the excellent line)",
+            fontsize=9,
+        )
         axis.set_ylabel("parameter", fontsize=9)
         axis.tick_params(axis="x", labelsize=7.5)
         axis.tick_params(axis="y", labelsize=9)
         self.figure.suptitle("Which parameter's gradient is off?", fontsize=10, y=0.97)
-        self._dynamic(*axis.spines.values())  # drawn over the bars, as in a full render
-        self.bars: list[Rectangle] = []
+        self._dynamic(*axis.spines.values())  # drawn over the stems, as in a full render
+        self.dots: list[Line2D] = []
+        self.stems: list[Line2D] = []
         self.value_labels: list[Text] = []
         self.names: list[str] = []
         self.update(by_parameter)
@@ -486,67 +501,99 @@ class ParameterBars(_LiveFigure):
         return tuple(self.names)
 
     def _rebuild(self, names: list[str]) -> None:
-        """Create one bar and one value label per name (only when the names change)."""
-        for artist in [*self.bars, *self.value_labels]:
+        """Create one stem, dot and value label per name (only when the names change)."""
+        for artist in [*self.stems, *self.dots, *self.value_labels]:
             self._forget_dynamic(artist)
             artist.remove()
         positions = np.arange(len(names))
-        container = self.axis.barh(
-            positions, np.zeros(len(names)), height=0.6, color=_BAR_COLOUR, zorder=2
-        )
-        self.bars = list(container.patches)
-        self.value_labels = [
-            self.axis.text(AXIS_FLOOR, y, "", va="center", fontsize=8.5, zorder=3)
+        self.stems = [
+            self.axis.plot(
+                [EXCELLENT_LINE, EXCELLENT_LINE],
+                [y, y],
+                color=_BAR_COLOUR,
+                linewidth=4.0,
+                solid_capstyle="butt",
+                zorder=2,
+            )[0]
             for y in positions
         ]
-        self._dynamic(*self.bars, *self.value_labels)
+        self.dots = [
+            self.axis.plot(
+                [EXCELLENT_LINE],
+                [y],
+                marker="o",
+                markersize=8,
+                color=_BAR_COLOUR,
+                markeredgecolor="white",
+                linestyle="none",
+                zorder=3,
+            )[0]
+            for y in positions
+        ]
+        self.value_labels = [
+            self.axis.text(
+                EXCELLENT_LINE,
+                y,
+                "",
+                va="center",
+                fontsize=8.5,
+                color=_INK,
+                zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.0},
+            )
+            for y in positions
+        ]
+        self._dynamic(*self.stems, *self.dots, *self.value_labels)
         self.axis.set_yticks(positions, labels=names)
         self.axis.set_ylim(len(names) - 0.5, -0.5)
         self.axis.set_xlim(AXIS_FLOOR, AXIS_CEILING)
         self.names = list(names)
 
     def update(self, by_parameter: Mapping[str, float]) -> None:
-        """Set each bar's length to its parameter's relative difference.
+        """Move each dot to its parameter's relative difference.
 
         Parameters
         ----------
         by_parameter : Mapping[str, float]
-            Parameter name to relative difference. New names rebuild the bars; the same names
-            (the lab's case) only change their lengths and labels.
+            Parameter name to relative difference. New names rebuild the dots; the same names
+            (the lab's case) only move them and change their labels.
         """
         names = list(by_parameter)
         if names != self.names:
             self._rebuild(names)
-        for bar, label, name in zip(self.bars, self.value_labels, names, strict=True):
+        for stem, dot, label, name in zip(
+            self.stems, self.dots, self.value_labels, names, strict=True
+        ):
             value = float(by_parameter[name])
-            bar.set_width(value)
-            symbol = classify(value).symbol if math.isfinite(value) and value >= 0 else "?"
+            finite = math.isfinite(value) and value >= 0
+            end = _clip_difference(value) if finite else AXIS_FLOOR
+            stem.set_xdata([EXCELLENT_LINE, end])
+            dot.set_xdata([value if finite and value > 0 else end])
+            symbol = classify(value).symbol if finite else "?"
             label.set_text(f"{value:.1e} {symbol}")
-            end = _clip_difference(value) if math.isfinite(value) else AXIS_FLOOR
-            if end >= _LABEL_INSIDE_FROM:  # a long bar: write the value inside its end
-                label.set_x(end / 2.0)
+            # Beside the dot, away from its stem; near the right edge, over the stem instead.
+            if end < EXCELLENT_LINE or end >= _LABEL_LEFT_FROM:
+                label.set_x(end / 4.0)
                 label.set_horizontalalignment("right")
-                label.set_color("white")
             else:
-                label.set_x(end * 2.0)
+                label.set_x(end * 4.0)
                 label.set_horizontalalignment("left")
-                label.set_color(_INK)
 
     def values(self) -> dict[str, float]:
-        """Return the drawn data: parameter name -> bar length.
+        """Return the drawn data: parameter name -> where its dot sits.
 
         Returns
         -------
         dict of str to float
-            What the bars show, read back from the artists (for tests).
+            What the dots show, read back from the artists (for tests).
         """
         return {
-            name: float(bar.get_width()) for name, bar in zip(self.names, self.bars, strict=True)
+            name: float(dot.get_xdata()[0]) for name, dot in zip(self.names, self.dots, strict=True)
         }
 
 
 def parameter_bars(by_parameter: Mapping[str, float]) -> Figure:
-    """Draw the relative difference of each parameter array as a bar on a log axis.
+    """Draw the relative difference of each parameter array as a dot on a log axis.
 
     Parameters
     ----------
@@ -557,12 +604,13 @@ def parameter_bars(by_parameter: Mapping[str, float]) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Horizontal bars on the bands' log axis, each labelled with its value and verdict symbol.
+        Dots on the bands' log axis, on stems from the excellent line, each labelled with its
+        value and verdict symbol.
 
     Examples
     --------
     >>> figure = parameter_bars({"W1": 2e-11, "b1": 3e-2})
-    >>> [bar.get_width() for bar in figure.axes[0].patches if bar.get_height() < 1]
+    >>> [float(dot.get_xdata()[0]) for dot in figure.axes[0].lines if dot.get_marker() == "o"]
     [2e-11, 0.03]
     """
     return ParameterBars(by_parameter).figure
@@ -630,6 +678,7 @@ class GapHeatmap(_LiveFigure):
             interpolation="nearest",
         )
         self.colorbar = self.figure.colorbar(self.image, ax=axis, pad=0.02, fraction=0.05)
+        self._full_position = axis.get_position()
         self.colorbar.set_label("gap (log scale)", fontsize=8)
         self.colorbar.ax.tick_params(labelsize=7.5)
         self.figure.suptitle("Per-entry gap |analytical − numerical|", fontsize=10, y=0.98)
@@ -677,6 +726,7 @@ class GapHeatmap(_LiveFigure):
         if (rows, columns) != self._shape:
             self._shape = (rows, columns)
             self.image.set_extent((-0.5, columns - 0.5, rows - 0.5, -0.5))
+            # Square cells: a (5, 1) column is drawn as a column, not as five wide stripes.
             self.axis.set_xlim(-0.5, columns - 0.5)
             self.axis.set_ylim(rows - 0.5, -0.5)
             for target, count in ((self.axis.xaxis, columns), (self.axis.yaxis, rows)):
@@ -684,6 +734,9 @@ class GapHeatmap(_LiveFigure):
                     target.set_major_locator(FixedLocator(list(range(count))))
                 else:
                     target.set_major_locator(MaxNLocator(nbins=8, integer=True))
+            # Square cells: a (5, 1) column is drawn as a column, not as five wide stripes.
+            self.axis.set_aspect("equal", adjustable="box", anchor="C")
+            self._colour_bar_beside_the_cells()
         self.name = name
         if np.isfinite(values).any():
             row, column = np.unravel_index(int(np.nanargmax(values)), values.shape)
@@ -694,6 +747,13 @@ class GapHeatmap(_LiveFigure):
             self.worst_box.set_visible(False)
             worst = "no entry checked (grey)"
         self.axis.set_title(f"d{name}: {worst}", fontsize=9)
+
+    def _colour_bar_beside_the_cells(self) -> None:
+        """Move the colour bar next to the (shrunk, square-celled) heatmap."""
+        self.axis.set_position(self._full_position)
+        self.axis.apply_aspect()
+        cells = self.axis.get_position(original=False)
+        self.colorbar.ax.set_position([cells.x1 + 0.02, cells.y0, _COLOUR_BAR_WIDTH, cells.height])
 
 
 def gap_heatmap(gaps: ArrayLike, name: str, *, limits: tuple[float, float] | None = None) -> Figure:

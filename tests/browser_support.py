@@ -292,3 +292,102 @@ def images_loaded(page, timeout: float = 10_000) -> list[int]:
     except Exception:  # report the widths as they are; the caller's assertion says what failed
         pass
     return images.evaluate_all("images => images.map(i => i.naturalWidth)")
+
+
+# -- the bug hunt (mystery mode) ------------------------------------------------------------------
+
+HUNT = ".gradcheck-bug-hunt"
+HUNT_VERDICT = ".gradcheck-hunt"
+HUNT_FEEDBACK = ".gradcheck-hunt-feedback"
+#: The seed of notebook 05's hunt, ``bug_hunt(seed=0)``.
+HUNT_SEED = 0
+
+
+@dataclass
+class HuntRound:
+    """What one round of the hunt showed, as read from the page."""
+
+    number: int
+    hidden: str  # catalog name, from the seed (never read from the page)
+    verdict: str
+    shown_before_answer: str  # the verdict, diagnosis and lines views before any right answer
+    wrong_guess: str | None
+    wrong_feedback: str | None
+    right_feedback: str
+    lines: str
+    score: str
+
+
+def wrong_guess_for(hidden: str) -> str:
+    """A title the hunt must reject for ``hidden``: a bug outside its look-alike group that
+    touches the same arrays when there is one (the hardest wrong guess to explain)."""
+    from gradcheck_lib.bugs import CATALOG
+    from gradcheck_lib.hunt_rules import lookalike_groups, round_report
+
+    groups = lookalike_groups({name: round_report(name) for name in CATALOG})
+    group = next((g for g in groups if hidden in g), frozenset({hidden}))
+    outside = [name for name in CATALOG if name not in group]
+    same = [name for name in outside if set(CATALOG[name].affects) == set(CATALOG[hidden].affects)]
+    return CATALOG[(same or outside)[0]].title
+
+
+def hunt_text(page, selector: str) -> str:
+    return rendered_text(page, f"{HUNT} {selector}")
+
+
+def play_hunt(page, rounds: int, timeout: float = 60_000, screenshot=None) -> list[HuntRound]:
+    """Play ``rounds`` rounds by clicking, as a learner would: in odd rounds a wrong guess
+    first (its feedback is kept), then the right one; then "Next round".
+
+    The right answer comes from the seed (:func:`gradcheck_lib.hunt_rules.round_bug`), never
+    from the page. ``screenshot(name)``, if given, is called after round 1's wrong guess and
+    after its right answer.
+    """
+    from playwright.sync_api import expect
+
+    from gradcheck_lib.bugs import CATALOG
+    from gradcheck_lib.hunt_rules import round_bug
+
+    hunt = page.locator(HUNT).first
+    hunt.scroll_into_view_if_needed()
+    feedback = hunt.locator(HUNT_FEEDBACK)
+    select = hunt.locator(".gradcheck-hunt-guess select")
+    played = []
+    for number in range(1, rounds + 1):
+        expect(hunt.locator(".gradcheck-hunt-round")).to_contain_text(
+            f"Round {number} (", timeout=timeout
+        )
+        hidden = round_bug(HUNT_SEED, number)
+        verdict = hunt_text(page, HUNT_VERDICT)
+        before = [verdict, hunt_text(page, ".gradcheck-hunt-diagnosis")]
+        wrong = wrong_feedback = None
+        if number % 2:
+            wrong = wrong_guess_for(hidden)
+            select.select_option(label=wrong)
+            hunt.get_by_role("button", name="Submit guess").click()
+            expect(feedback).to_contain_text("Wrong", timeout=timeout)
+            wrong_feedback = hunt_text(page, HUNT_FEEDBACK)
+            before.append(hunt.locator(".gradcheck-hunt-lines").inner_text())
+            if screenshot is not None and number == 1:
+                screenshot("wrong")
+        select.select_option(label=CATALOG[hidden].title)
+        hunt.get_by_role("button", name="Submit guess").click()
+        expect(feedback).to_contain_text("Right", timeout=timeout)
+        expect(hunt.locator(".gradcheck-hunt-lines")).to_contain_text("wrong:", timeout=timeout)
+        if screenshot is not None and number == 1:
+            screenshot("right")
+        played.append(
+            HuntRound(
+                number,
+                hidden,
+                verdict,
+                "\n".join(before),
+                wrong,
+                wrong_feedback,
+                hunt_text(page, HUNT_FEEDBACK),
+                hunt_text(page, ".gradcheck-hunt-lines"),
+                hunt_text(page, ".gradcheck-hunt-score"),
+            )
+        )
+        hunt.get_by_role("button", name="Next round").click()
+    return played

@@ -51,7 +51,7 @@ def toggle_a_bug_and_back(page, screenshots, prefix: str) -> None:
     box = support.bug_checkbox(page)
     box.check()
     text = expect_verdict(page, lacks="excellent")
-    assert "critical" in text and "✘" in text, text
+    assert "critical" in text and "⊗" in text, text
     assert "d = " in text
     lines = support.rendered_text(page, ".gradcheck-lines")
     assert "wrong:" in lines and "right:" in lines
@@ -103,5 +103,79 @@ def test_voila_page_shows_the_lab_and_ticking_works(tmp_path):
             toggle_a_bug_and_back(page, screenshots, "voila")
         except Exception:
             page.screenshot(path=screenshots / "voila_failure.png", full_page=True)
+            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
+            raise
+
+
+def check_ten_rounds(rounds) -> None:
+    """Every round was won by its right title; every wrong guess got a reason from the report;
+    nothing shown before the answer named the bug; the score counts first answers."""
+    from gradcheck_lib.bugs import CATALOG
+
+    assert [r.number for r in rounds] == list(range(1, 11))
+    assert len({r.hidden for r in rounds}) == 10  # ten different bugs (15 per run of rounds)
+    for played in rounds:
+        bug = CATALOG[played.hidden]
+        assert any(word in played.verdict for word in ("warning", "error", "critical"))
+        assert "d = " in played.verdict
+        assert bug.title not in played.shown_before_answer, played
+        assert bug.line not in played.shown_before_answer, played
+        if played.wrong_guess is not None:
+            reason = played.wrong_feedback
+            assert f"Wrong: not “{played.wrong_guess}”" in reason, reason
+            assert ", but the report" in reason, reason
+            assert any(f"d{name}" in reason for name in ("W1", "b1", "W2", "b2")), reason
+        assert "Right" in played.right_feedback
+        assert f"wrong: {bug.line}" in played.lines and f"right: {bug.correct}" in played.lines
+    assert rounds[-1].score == "Score: 5 won of 10 played"
+
+
+def test_hunt_in_jupyterlab_ten_rounds_by_clicking(tmp_path):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    with (
+        support.jupyterlab(support.SOLUTION_NOTEBOOK, tmp_path) as (server, name),
+        support.chromium_page() as page,
+    ):
+        try:
+            support.open_notebook(page, server, name)
+            support.run_all_cells(page)
+            page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
+            support.wait_for_idle_kernel(page, 240_000)
+            assert page.locator(support.HUNT).count() == 1
+            assert page.locator(support.LAB).count() == 1  # the lab and the hunt side by side
+            hunt = page.locator(support.HUNT).first
+
+            def shot(label: str) -> None:
+                hunt.screenshot(path=screenshots / f"jupyterlab_hunt_{label}.png")
+
+            check_ten_rounds(support.play_hunt(page, 10, screenshot=shot))
+            assert support.rendered_text(page, ".gradcheck-hunt-error").strip() == ""
+        except Exception:
+            page.screenshot(path=screenshots / "jupyterlab_hunt_failure.png")
+            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
+            raise
+
+
+def test_hunt_in_voila_ten_rounds_by_clicking(tmp_path):
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    with (
+        support.voila(support.SOLUTION_NOTEBOOK, tmp_path) as server,
+        support.chromium_page() as page,
+    ):
+        try:
+            page.goto(server.page_url("/"), timeout=180_000)
+            page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
+            assert page.get_by_text("hunt = bug_hunt(seed=0)").count() == 0  # the code is hidden
+            hunt = page.locator(support.HUNT).first
+
+            def shot(label: str) -> None:
+                hunt.screenshot(path=screenshots / f"voila_hunt_{label}.png")
+
+            check_ten_rounds(support.play_hunt(page, 10, screenshot=shot))
+            assert support.rendered_text(page, ".gradcheck-hunt-error").strip() == ""
+        except Exception:
+            page.screenshot(path=screenshots / "voila_hunt_failure.png", full_page=True)
             print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
             raise

@@ -1,6 +1,7 @@
 """Tests of gradcheck_lib.compare: the relative difference, the bands and the verdicts."""
 
 import math
+import unicodedata
 
 import numpy as np
 import pytest
@@ -165,7 +166,7 @@ def test_verdict_is_a_str():
         (Verdict.EXCELLENT, "✓"),
         (Verdict.WARNING, "⚠"),
         (Verdict.ERROR, "✗"),
-        (Verdict.CRITICAL, "✘"),
+        (Verdict.CRITICAL, "⊗"),
     ],
 )
 def test_symbol_and_label(verdict, symbol):
@@ -177,3 +178,12 @@ def test_symbol_and_label(verdict, symbol):
 
 def test_symbols_are_distinct():
     assert len({v.symbol for v in Verdict}) == 4
+
+
+def test_error_and_critical_glyphs_differ_in_shape_not_only_in_weight():
+    """✗ and ✘ (BALLOT X, HEAVY BALLOT X) differ only in stroke weight: too close at a glance."""
+    names = {
+        verdict: unicodedata.name(verdict.symbol).replace("HEAVY ", "").replace("LIGHT ", "")
+        for verdict in (Verdict.ERROR, Verdict.CRITICAL)
+    }
+    assert names[Verdict.ERROR] != names[Verdict.CRITICAL], names

@@ -109,7 +109,7 @@ def test_ladder_update_moves_the_same_marker():
     ladder.update(2e-2)
     assert ladder.marker is marker
     assert marker.get_xdata()[0] == pytest.approx(2e-2)
-    assert "✘ critical" in ladder.label.get_text()
+    assert "⊗ critical" in ladder.label.get_text()
     # The label stays inside the axes: left of a marker on the right half.
     assert ladder.label.get_horizontalalignment() == "right"
     assert ladder.label.get_position()[0] < 2e-2
@@ -119,8 +119,11 @@ def test_bar_lengths_equal_by_parameter():
     figure = plots.parameter_bars(BY_PARAMETER)
     assert isinstance(figure, Figure)
     axis = figure.axes[0]
-    bars = [patch for patch in axis.patches if patch.get_height() < 1]
-    assert [bar.get_width() for bar in bars] == list(BY_PARAMETER.values())
+    dots = [line for line in axis.lines if line.get_marker() == "o"]
+    # Zero cannot sit on a log axis: its dot sits on the floor, its label keeps the true value.
+    drawn = {**BY_PARAMETER, "b2": plots.AXIS_FLOOR}
+    assert [float(dot.get_xdata()[0]) for dot in dots] == list(drawn.values())
+    assert "0.0e+00" in all_text(figure)
     assert [label.get_text() for label in axis.get_yticklabels()] == list(BY_PARAMETER)
     assert axis.get_xscale() == "log"
     assert "relative difference" in axis.get_xlabel()
@@ -128,21 +131,47 @@ def test_bar_lengths_equal_by_parameter():
     text = all_text(figure)
     for verdict in Verdict:
         assert f"{verdict.symbol} {verdict.value}" in text
-    assert "2.5e-02 ✘" in text
+    assert "2.5e-02 ⊗" in text
     assert "4.0e-04 ✗" in text
 
 
 def test_bars_update_in_place_and_rebuild_only_for_new_names():
     bars = plots.ParameterBars(BY_PARAMETER)
-    first = list(bars.bars)
-    changed = dict(BY_PARAMETER, b1=1e-10)
+    first = list(bars.dots)
+    changed = dict(BY_PARAMETER, b1=1e-10, b2=2e-9)
     bars.update(changed)
-    assert bars.bars == first
+    assert bars.dots == first
     assert bars.values() == changed
     bars.update({"W1": 1e-3, "b1": 1e-4, "W2": 1e-5, "b2": 1e-6, "W3": 1e-2})
     assert bars.names == ["W1", "b1", "W2", "b2", "W3"]
-    assert len([p for p in bars.axis.patches if p.get_height() < 1]) == 5
+    assert len([line for line in bars.axis.lines if line.get_marker() == "o"]) == 5
     assert bars.values()["W3"] == 1e-2
+
+
+def test_stems_start_at_the_excellent_line_so_correct_arrays_look_correct():
+    """A correct array's stem points left, into the excellent band, and is short; a broken
+    array's stem runs right. Bars from the 1e-16 floor drew 2e-9 half as long as 0.3."""
+    bars = plots.ParameterBars({"W1": 2e-9, "W2": 0.3})
+    excellent = THRESHOLDS[Verdict.EXCELLENT]
+    (w1_start, w1_end), (w2_start, w2_end) = (stem.get_xdata() for stem in bars.stems)
+    assert w1_start == w2_start == excellent
+    assert w1_end == 2e-9 < excellent < w2_end == 0.3
+    decades = {name: abs(math.log10(end / excellent)) for name, end in [("W1", 2e-9), ("W2", 0.3)]}
+    assert decades["W1"] < 2 < decades["W2"]  # about 1.7 decades left, 6.5 decades right
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (4, 2), (1, 4), (20, 30)])
+def test_heatmap_cells_are_square_so_a_column_is_drawn_as_a_column(shape):
+    """A (5, 1) gradient drawn with aspect="auto" filled the figure with five wide stripes."""
+    heatmap = plots.GapHeatmap(np.ones((2, 2)), "W1", limits=plots.GAP_LIMITS)
+    heatmap.update(np.full(shape, 1e-5), "b1")
+    heatmap.png()
+    box = heatmap.axis.get_window_extent()
+    cell_width, cell_height = box.width / shape[1], box.height / shape[0]
+    assert cell_width == pytest.approx(cell_height, rel=0.05)
+    # The colour bar stays next to the cells, not at the far edge of the figure.
+    colour_bar = heatmap.colorbar.ax.get_window_extent()
+    assert 0 < colour_bar.x0 - box.x1 < 0.05 * heatmap.figure.bbox.width
 
 
 def test_heatmap_shows_the_gaps_on_a_log_scale_with_a_labelled_colorbar():
@@ -255,7 +284,7 @@ def test_figures_fit_a_notebook_and_render_as_png():
 
 
 def test_symbols_render_without_missing_glyph_warnings():
-    """DejaVu Sans (matplotlib's default font) has ✓ ⚠ ✗ ✘; a missing glyph would warn."""
+    """DejaVu Sans (matplotlib's default font) has ✓ ⚠ ✗ ⊗; a missing glyph would warn."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for difference in (1e-9, 1e-5, 5e-4, 0.2):

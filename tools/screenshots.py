@@ -7,6 +7,7 @@ page of the solution notebook. Writes:
 - docs/lab.png         the lab alone, with "dW2 multiplied by 2" ticked (JupyterLab)
 - docs/jupyterlab.png  the JupyterLab window with the lab in the notebook
 - docs/voila.png       the standalone Voilà page (``make app``), a regularization bug ticked
+- docs/hunt.png        the bug hunt (mystery mode) on the same page, after a wrong guess
 
 Usage::
 
@@ -68,8 +69,26 @@ def jupyterlab_shots(output: Path, workdir: Path) -> list[Path]:
     return written
 
 
-def voila_shot(output: Path, workdir: Path) -> Path:
-    """docs/voila.png: the Voilà page with a quiet (warning) bug ticked."""
+def hunt_shot(page, output: Path) -> Path:
+    """docs/hunt.png: round 1 of the hunt after a wrong guess, with the reason on screen."""
+    from playwright.sync_api import expect
+
+    from gradcheck_lib.hunt_rules import round_bug
+
+    page.set_viewport_size(dict(zip(("width", "height"), TALL_VIEWPORT, strict=True)))
+    hunt = page.locator(support.HUNT).first
+    hunt.scroll_into_view_if_needed()
+    wrong = support.wrong_guess_for(round_bug(support.HUNT_SEED, 1))
+    hunt.locator(".gradcheck-hunt-guess select").select_option(label=wrong)
+    hunt.get_by_role("button", name="Submit guess").click()
+    expect(hunt.locator(support.HUNT_FEEDBACK)).to_contain_text("Wrong", timeout=60_000)
+    page.wait_for_timeout(500)
+    hunt.screenshot(path=output / "hunt.png")
+    return output / "hunt.png"
+
+
+def voila_shot(output: Path, workdir: Path) -> list[Path]:
+    """docs/voila.png: the Voilà page with a quiet (warning) bug ticked; then docs/hunt.png."""
     with support.voila(support.SOLUTION_NOTEBOOK, workdir) as server:
         with support.chromium_page(*WINDOW_VIEWPORT) as page:
             page.goto(server.page_url("/"), timeout=180_000)
@@ -83,7 +102,7 @@ def voila_shot(output: Path, workdir: Path) -> Path:
             page.evaluate("window.scrollTo(0, 0)")
             lab.scroll_into_view_if_needed()
             page.screenshot(path=output / "voila.png")
-    return output / "voila.png"
+            return [output / "voila.png", hunt_shot(page, output)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         (scratch / "lab").mkdir()
         (scratch / "voila").mkdir()
         written = jupyterlab_shots(args.output_dir, scratch / "lab")
-        written.append(voila_shot(args.output_dir, scratch / "voila"))
+        written.extend(voila_shot(args.output_dir, scratch / "voila"))
     for path in written:
         print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     return 0
