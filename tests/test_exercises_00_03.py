@@ -583,6 +583,21 @@ def test_minimum_versions_follow_pyproject():
 # --- the library must not do the exercise's work --------------------------------------------
 
 LIBRARY_SHORTCUTS = {
+    "1.1 dictionary_to_vector": (
+        check_flatten,
+        lambda parameters: gradcheck_lib.dictionary_to_vector(parameters)[0],
+        "dictionary_to_vector",
+    ),
+    "1.2 vector_to_dictionary": (
+        check_unflatten,
+        lambda theta, names, shapes: gradcheck_lib.vector_to_dictionary(
+            theta,
+            gradcheck_lib.dictionary_to_vector(
+                {n: np.zeros(s) for n, s in zip(names, shapes, strict=True)}
+            )[1],
+        ),
+        "vector_to_dictionary",
+    ),
     "2.1 central_difference": (
         check_numerical_gradient,
         lambda f, x, epsilon=1e-7: library_central_difference(f, x, epsilon),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ..vectors import ParamLayout, dictionary_to_vector
+from ..vectors import ParamLayout, dictionary_to_vector, vector_to_dictionary
 from ._common import ExerciseError, _answer, _names, _returned_none
 
 __all__ = ["check_flatten", "check_unflatten"]
@@ -117,7 +117,13 @@ def check_flatten(flatten: Callable[[Mapping[str, np.ndarray]], np.ndarray]) -> 
     for number, shapes in enumerate(layouts):
         parameters = _sample_parameters(shapes, seed=number)
         originals = {key: value.copy() for key, value in parameters.items()}
-        theta = _answer(flatten, name, parameters)
+        theta = _answer(
+            flatten,
+            name,
+            parameters,
+            refuse={"dictionary_to_vector": dictionary_to_vector},
+            exercise="that Exercise 1.1 asks you to do (reshape and join the arrays)",
+        )
         changed = [k for k in originals if not np.array_equal(parameters[k], originals[k])]
         if changed:
             raise ExerciseError(
@@ -305,6 +311,8 @@ def check_unflatten(unflatten: Callable[..., Mapping[str, np.ndarray]]) -> str:
                 layout.shapes,
                 hint="Each array takes prod(shape) entries of θ, right after the previous array",
                 explain=lambda error, layout=layout: _explain_unflatten_crash(error, layout),
+                refuse={"vector_to_dictionary": vector_to_dictionary},
+                exercise="that Exercise 1.2 asks you to do (cut θ into pieces and reshape them)",
             )
         except ExerciseError as error:
             raise ExerciseError(f"on {label}: {error}") from error
