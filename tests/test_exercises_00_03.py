@@ -716,6 +716,11 @@ NEW_MISTAKES = {
         _aliased_both_first,
         ("makes no copy", "every entry of your gradient is 0"),
     ),
+    "2.1 no division": (
+        check_numerical_gradient,
+        lambda f, x, epsilon=1e-7: _sign_flipped(f, x, epsilon) * (-2 * epsilon),
+        ("2ε times too small", "(2 * epsilon)"),
+    ),
     "3.1 difference of norms": (
         check_relative_difference,
         lambda a, b: abs(norm(a) - norm(b)) / (norm(a) + norm(b)) if norm(a) + norm(b) else 0.0,

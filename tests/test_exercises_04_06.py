@@ -269,6 +269,16 @@ def test_gradient_check_n_names_dw_db_concatenated_by_position():
     rejects(check_gradient_check_n, _with_gradient(by_position), words=("not in θ's order",))
 
 
+def test_gradient_check_n_names_gradients_looked_up_without_their_d():
+    without_d = lambda gradients, layout: np.concatenate(  # noqa: E731
+        [gradients[name].reshape(-1) for name in layout.names]
+    )
+    message = rejects(
+        check_gradient_check_n, _with_gradient(without_d), words=("gradients['W1']", "'dW1'")
+    )
+    assert "KeyError" not in message
+
+
 def test_gradient_check_n_names_a_tuple_returned():
     def with_gradapprox(cost, parameters, gradients, epsilon=1e-7):
         return gradient_check_n(cost, parameters, gradients, epsilon), np.zeros(3)

@@ -226,6 +226,13 @@ def _guarded_cost(cost: Callable) -> Callable:
 
 def _explain_gradient_check_crash(error: Exception) -> str | None:
     """Name the slip behind a crash of the learner's gradient_check_n, when it is a known one."""
+    if isinstance(error, KeyError) and str(error).strip("'\"")[:1] in ("W", "b"):
+        name = str(error).strip("'\"")
+        return (
+            f"your gradient_check_n looked up gradients[{name!r}], but the backward pass names "
+            f"the gradient of {name} 'd{name}'. Let gradients_to_vector(gradients, layout) "
+            "find each one by name, or look up gradients['d' + name]"
+        )
     if isinstance(error, ValueError) and "broadcast" in str(error):
         sizes = " and ".join(re.findall(r"\((\d+),\)", str(error))) or "two sizes"
         return (

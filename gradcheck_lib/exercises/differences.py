@@ -50,6 +50,12 @@ def _diagnose_gradient(got: np.ndarray, x: np.ndarray, epsilon: float, expected:
             "(f(x + ε) − f(x − ε)) / 2ε, whose error is O(ε²) instead of O(ε)",
         ),
         (
+            expected * 2 * epsilon,
+            "your gradient is 2ε times too small: f(x + ε) − f(x − ε) is only the rise; divide "
+            "it by the run, the distance 2ε between the two points: (f_plus - f_minus) / "
+            "(2 * epsilon)",
+        ),
+        (
             2 * expected,
             "your gradient is twice too large: the two points x + ε and x − ε are 2ε apart, "
             "so divide by 2 * epsilon, not by epsilon",
