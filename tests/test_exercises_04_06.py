@@ -418,8 +418,29 @@ def test_regularized_cost_accepts_the_solution():
     assert "excellent" in message
 
 
-def test_regularized_cost_accepts_the_library_cost():
-    assert "✓" in check_regularized_cost(cost_function(X, Y, lambd=LAMBD), X, Y, LAMBD)
+@pytest.mark.parametrize(
+    "library_l2",
+    [
+        cost_function(X, Y, lambd=LAMBD),
+        lambda p: compute_cost(forward_propagation(X, p)[0], Y, p, LAMBD),
+        lambda p: cost_function(X, Y, lambd=LAMBD)(p),
+    ],
+    ids=["closure", "compute_cost", "cost_function"],
+)
+def test_regularized_cost_refuses_the_librarys_l2_term(library_l2):
+    rejects(
+        check_regularized_cost, library_l2, X, Y, LAMBD, words=("library did the work", "L2 term")
+    )
+
+
+def test_regularized_cost_may_use_the_librarys_cross_entropy():
+    """compute_cost without lambd, or cost_function(X, Y), is the part the exercise gives."""
+
+    def answer(parameters):
+        penalty = np.sum(parameters["W1"] ** 2) + np.sum(parameters["W2"] ** 2)
+        return cost_function(X, Y)(parameters) + LAMBD / (2 * M) * penalty
+
+    assert "✓" in check_regularized_cost(answer, X, Y, LAMBD)
 
 
 def test_regularized_cost_rejects_the_stub():

@@ -20,7 +20,7 @@ def _answer(
     *args,
     hint: str = "",
     explain: Callable[[Exception], str | None] | None = None,
-    refuse: Mapping[str, Callable] | None = None,
+    refuse: Mapping[str, Callable | tuple[Callable, Callable]] | None = None,
     exercise: str = "",
 ):
     """Call the learner's ``function``; turn a crash into a plain ExerciseError.
@@ -66,15 +66,24 @@ def _library_did_it(name: str, library_function: str, exercise: str) -> Exercise
 
 
 @contextmanager
-def _refusing(functions: Mapping[str, Callable]) -> Iterator[list[str]]:
+def _refusing(
+    functions: Mapping[str, Callable | tuple[Callable, Callable]],
+) -> Iterator[list[str]]:
     """Record which of ``functions`` (name -> library function) run inside the block.
+
+    A value may also be ``(function, condition)``: the call counts only when
+    ``condition(arguments)`` is true, e.g. the library's cost only when it adds the L2 term.
 
     A profile hook watches for calls to those functions' code objects, so it sees them however
     they were imported or renamed (``import gradcheck_lib as g; g.relative_difference``,
     ``from gradcheck_lib.compare import classify as c``), and nothing else trips it. The hook
     that was installed before (a debugger, coverage) keeps running.
     """
-    codes = {function.__code__: name for name, function in functions.items()}
+    codes, conditions = {}, {}
+    for name, watched in functions.items():
+        function, condition = watched if isinstance(watched, tuple) else (watched, None)
+        codes[function.__code__] = name
+        conditions[name] = condition
     called: list[str] = []
     if not codes:
         yield called
@@ -83,7 +92,10 @@ def _refusing(functions: Mapping[str, Callable]) -> Iterator[list[str]]:
 
     def profile(frame, event, arg):
         if event == "call" and frame.f_code in codes and codes[frame.f_code] not in called:
-            called.append(codes[frame.f_code])
+            name = codes[frame.f_code]
+            condition = conditions[name]
+            if condition is None or condition(frame.f_locals):
+                called.append(name)
         if previous is not None:
             previous(frame, event, arg)
 

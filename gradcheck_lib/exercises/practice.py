@@ -17,6 +17,11 @@ __all__ = ["check_regularized_cost", "check_spot_check"]
 # --- Exercise 6.1: include the L2 term in the cost (notebook 06) ---------------------------
 
 
+#: The library's cost with its own L2 term: compute_cost, cost_function's closure and both
+#: reach network._cost, which adds the penalty only when lambd is not 0.
+_LIBRARY_L2 = (_network._cost, lambda arguments: arguments.get("lambd", 0.0) != 0.0)
+
+
 def check_regularized_cost(
     regularized_cost: object, X: np.ndarray, Y: np.ndarray, lambd: float
 ) -> str:
@@ -52,7 +57,15 @@ def check_regularized_cost(
         parameters["b2"] = parameters["b2"] - 0.3
         given = {key: value.copy() for key, value in parameters.items()}
         got = _as_number(
-            _answer(regularized_cost, name, given), name, "one number, the regularized cost"
+            _answer(
+                regularized_cost,
+                name,
+                given,
+                refuse={"L2 term (compute_cost with lambd > 0)": _LIBRARY_L2},
+                exercise="that Exercise 6.1 asks you to do (the penalty on W1 and W2)",
+            ),
+            name,
+            "one number, the regularized cost",
         )
         for key, value in given.items():
             if not np.array_equal(value, parameters[key]):
