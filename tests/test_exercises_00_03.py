@@ -9,7 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import gradcheck_lib
+from gradcheck_lib import THRESHOLDS, Verdict
 from gradcheck_lib import classify as library_classify
+from gradcheck_lib import relative_difference as library_relative_difference
+from gradcheck_lib.compare import classify as classify_from_compare
 from gradcheck_lib.exercises import (
     ExerciseError,
     check_classify,
@@ -20,7 +24,8 @@ from gradcheck_lib.exercises import (
     check_relative_difference,
     check_unflatten,
 )
-from gradcheck_lib.exercises import basics as exercises
+from gradcheck_lib.exercises import warmup as exercises
+from gradcheck_lib.numeric import central_difference as library_central_difference
 
 
 def stub(*args, **kwargs):
@@ -287,7 +292,7 @@ UNFLATTEN_MISTAKES = {
     "a list": (lambda t, n, s: list(unflatten(t, n, s).values()), ("return a dict",)),
     "reshape error": (
         lambda t, n, s: {k: t[:3].reshape(shape) for k, shape in zip(n, s, strict=True)},
-        ("raised ValueError", "prod(shape)"),
+        ("only 3 of its 20 entries", "start + size"),
     ),
     "transposed": (
         lambda t, n, s: {k: v.T if v.ndim == 2 else v for k, v in unflatten(t, n, s).items()},
@@ -315,7 +320,7 @@ def test_unflatten_works_for_any_shapes_not_only_matrices():
     rejects(
         check_unflatten,
         two_d_only,
-        words=("on a 3-D array and a plain vector", "cannot reshape array of size 6"),
+        words=("on a 3-D array and a plain vector", "shape[0] * shape[1]", "np.prod(shape)"),
     )
 
 
@@ -495,7 +500,12 @@ def test_relative_difference_check_does_not_leak_warnings():
 
 def test_classify_accepts_the_solution_and_verdicts():
     assert "Exercise 3.2" in check_classify(classify)
-    check_classify(library_classify)  # the library's, which returns Verdict members
+    check_classify(lambda d: Verdict(classify(d)))  # Verdict members count as words
+
+
+def test_classify_may_read_the_librarys_thresholds():
+    edges = [THRESHOLDS[v] for v in (Verdict.EXCELLENT, Verdict.WARNING, Verdict.ERROR)]
+    assert "✓" in check_classify(_classify_with(*edges))
 
 
 def test_classify_rejects_the_stub():
@@ -568,3 +578,197 @@ def test_minimum_versions_follow_pyproject():
     declared["python"] = exercises._release(project["requires-python"].removeprefix(">="))
     for name, minimum in exercises.MINIMUM_VERSIONS.items():
         assert declared[name] == minimum, f"{name}: pyproject says {declared[name]}"
+
+
+# --- the library must not do the exercise's work --------------------------------------------
+
+LIBRARY_SHORTCUTS = {
+    "1.1 dictionary_to_vector": (
+        check_flatten,
+        lambda parameters: gradcheck_lib.dictionary_to_vector(parameters)[0],
+        "dictionary_to_vector",
+    ),
+    "1.2 vector_to_dictionary": (
+        check_unflatten,
+        lambda theta, names, shapes: gradcheck_lib.vector_to_dictionary(
+            theta,
+            gradcheck_lib.dictionary_to_vector(
+                {n: np.zeros(s) for n, s in zip(names, shapes, strict=True)}
+            )[1],
+        ),
+        "vector_to_dictionary",
+    ),
+    "2.1 central_difference": (
+        check_numerical_gradient,
+        lambda f, x, epsilon=1e-7: library_central_difference(f, x, epsilon),
+        "central_difference",
+    ),
+    "2.1 via the package": (
+        check_numerical_gradient,
+        lambda f, x, epsilon=1e-7: gradcheck_lib.central_difference(f, x, epsilon),
+        "central_difference",
+    ),
+    "2.1 forward_difference": (
+        check_numerical_gradient,
+        lambda f, x, epsilon=1e-7: gradcheck_lib.forward_difference(f, x, epsilon),
+        "forward_difference",
+    ),
+    "3.1 relative_difference": (
+        check_relative_difference,
+        lambda a, b: library_relative_difference(a, b),
+        "relative_difference",
+    ),
+    "3.1 the function itself": (
+        check_relative_difference,
+        library_relative_difference,
+        "relative_difference",
+    ),
+    "3.2 classify(d).value": (check_classify, lambda d: library_classify(d).value, "classify"),
+    "3.2 renamed import": (check_classify, lambda d: str(classify_from_compare(d)), "classify"),
+    "3.2 the function itself": (check_classify, library_classify, "classify"),
+}
+
+
+@pytest.mark.parametrize(
+    ("checker", "answer", "function"), LIBRARY_SHORTCUTS.values(), ids=list(LIBRARY_SHORTCUTS)
+)
+def test_a_one_line_library_call_is_refused(checker, answer, function):
+    message = rejects(checker, answer, words=(f"gradcheck_lib's own {function}", "did the work"))
+    assert "✓" not in message
+
+
+def test_the_watch_does_not_trip_on_numpy_or_on_the_learners_own_helpers():
+    def my_norm(v):
+        return float(np.sqrt(np.sum(np.asarray(v) ** 2)))
+
+    def with_helper(a, b):
+        denominator = my_norm(a) + my_norm(b)
+        return 0.0 if denominator == 0 else my_norm(a - b) / denominator
+
+    assert "✓" in check_relative_difference(with_helper)
+
+
+def test_the_watch_keeps_an_existing_profiler_and_removes_itself():
+    import sys
+
+    seen = []
+
+    def outer(frame, event, arg):
+        seen.append(event)
+
+    sys.setprofile(outer)
+    try:
+        check_relative_difference(relative_difference)
+        assert sys.getprofile() is outer
+    finally:
+        sys.setprofile(None)
+    assert "call" in seen
+
+
+# --- mistakes named since the learner's review (issue 11) -----------------------------------
+
+
+def _sign_flipped(f, x, epsilon=1e-7):
+    gradient = np.zeros(x.shape)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + epsilon
+        f_plus = f(x)
+        x[i] = old - epsilon
+        f_minus = f(x)
+        x[i] = old
+        gradient[i] = (f_minus - f_plus) / (2 * epsilon)
+    return gradient
+
+
+def _aliased(f, x, epsilon=1e-7):
+    gradient = np.zeros(x.shape)
+    for i in range(x.size):
+        x_plus = x
+        x_plus[i] = x_plus[i] + epsilon
+        f_plus = f(x_plus)
+        x_minus = x
+        x_minus[i] = x_minus[i] - epsilon
+        f_minus = f(x_minus)
+        gradient[i] = (f_plus - f_minus) / (2 * epsilon)
+    return gradient
+
+
+def _aliased_both_first(f, x, epsilon=1e-7):
+    gradient = np.zeros(x.shape)
+    for i in range(x.size):
+        x_plus, x_minus = x, x
+        x_plus[i] += epsilon
+        x_minus[i] -= epsilon
+        gradient[i] = (f(x_plus) - f(x_minus)) / (2 * epsilon)
+    return gradient
+
+
+NEW_MISTAKES = {
+    "2.1 wrong sign": (check_numerical_gradient, _sign_flipped, ("wrong sign", "f_plus - f_minus")),
+    "2.1 aliased, in turn": (
+        check_numerical_gradient,
+        _aliased,
+        ("makes no copy", "(f(x + ε) − f(x)) / 2ε", "x.copy()"),
+    ),
+    "2.1 aliased, both first": (
+        check_numerical_gradient,
+        _aliased_both_first,
+        ("makes no copy", "every entry of your gradient is 0"),
+    ),
+    "2.1 no division": (
+        check_numerical_gradient,
+        lambda f, x, epsilon=1e-7: _sign_flipped(f, x, epsilon) * (-2 * epsilon),
+        ("2ε times too small", "(2 * epsilon)"),
+    ),
+    "3.1 difference of norms": (
+        check_relative_difference,
+        lambda a, b: abs(norm(a) - norm(b)) / (norm(a) + norm(b)) if norm(a) + norm(b) else 0.0,
+        ("subtracted the norms", "np.linalg.norm(a - b)"),
+    ),
+    "3.1 sum of the difference": (
+        check_relative_difference,
+        lambda a, b: np.sum(a - b) / (norm(a) + norm(b)) if norm(a) + norm(b) else 0.0,
+        ("sums the entries of a − b", "cancel"),
+    ),
+    "3.1 absolute sum of the difference": (
+        check_relative_difference,
+        lambda a, b: abs(np.sum(a - b)) / (norm(a) + norm(b)) if norm(a) + norm(b) else 0.0,
+        ("sums the entries of a − b",),
+    ),
+    "1.2 gap after each piece": (
+        check_unflatten,
+        lambda t, n, s: _unflatten_moving(t, n, s, gap=1),
+        ("only 5 of its 6 entries", "start = start + size"),
+    ),
+    "1.2 two-dimensional size": (
+        check_unflatten,
+        lambda t, n, s: _unflatten_moving(t, n, s, size=lambda shape: shape[0] * shape[1]),
+        ("shape[0] * shape[1]", "int(np.prod(shape))", "(2, 3, 4)"),
+    ),
+    "1.2 two-dimensional size on a (5,) shape": (
+        check_unflatten,
+        lambda t, n, s: _unflatten_moving(
+            t, n, s, size=lambda shape: 24 if len(shape) == 3 else shape[0] * shape[1]
+        ),
+        ("'v' has shape (5,)", "shape[1] does not exist", "int(np.prod(shape))"),
+    ),
+}
+
+
+def _unflatten_moving(theta, names, shapes, *, gap=0, size=lambda shape: int(np.prod(shape))):
+    parameters, start = {}, 0
+    for name, shape in zip(names, shapes, strict=True):
+        count = size(shape)
+        parameters[name] = theta[start : start + count].reshape(shape)
+        start += count + gap
+    return parameters
+
+
+@pytest.mark.parametrize(
+    ("checker", "answer", "words"), NEW_MISTAKES.values(), ids=list(NEW_MISTAKES)
+)
+def test_the_mistakes_of_the_review_are_named_in_words(checker, answer, words):
+    message = rejects(checker, answer, words=words)
+    for raw in ("raised ValueError", "raised IndexError", "entry 2 of your gradient is"):
+        assert raw not in message

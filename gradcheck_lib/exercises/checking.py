@@ -1,28 +1,28 @@
-"""Checkers for notebooks 04 and 06: a hand-written gradient check, naming the buggy
-parameters, the regularized cost, and a spot check of a big network."""
+"""Checkers for notebook 04: Exercise 4.1 (a gradient check written by hand) and 4.2 (naming
+the buggy parameters from a report)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from .. import assignment as _assignment
 from .. import bugs as _bugs
 from .. import network as _network
+from ..check import epsilon_sweep as _epsilon_sweep
 from ..check import gradient_check as _gradient_check
 from ..report import GradCheckReport as _GradCheckReport
 from ..vectors import dictionary_to_vector
 from ..vectors import gradients_to_vector as _gradients_to_vector
 from ..vectors import vector_to_dictionary as _vector_to_dictionary
-from ._common import ExerciseError, _answer, _as_number
+from ._common import ExerciseError, _answer, _as_number, _names, _returned_none
 
 __all__ = [
     "GRADIENT_CHECK_MISTAKES",
     "check_gradient_check_n",
     "check_buggy_parameters",
-    "check_regularized_cost",
-    "check_spot_check",
 ]
 
 # --- Exercise 4.1: the gradient check, written by hand (notebook 04) ------------------------
@@ -37,6 +37,11 @@ GRADIENT_CHECK_MISTAKES: dict[str, str] = {
     "operator_precedence": (
         "(J_plus - J_minus) / 2 * epsilon multiplies by ε instead of dividing: Python reads "
         "a / 2 * b as (a / 2) * b. Write (J_plus - J_minus) / (2 * epsilon)"
+    ),
+    "wrong_sign": (
+        "your gradapprox has the wrong sign: (J_minus - J_plus) / (2 * epsilon) is the slope "
+        "downhill. The slope is J(θ + ε·e_i) − J(θ − ε·e_i), the right value minus the left "
+        "one: (J_plus - J_minus) / (2 * epsilon)"
     ),
     "one_sided": (
         "you use the one-sided difference (J(θ + ε·e_i) − J(θ)) / ε, whose error is O(ε). "
@@ -76,6 +81,17 @@ GRADIENT_CHECK_MISTAKES: dict[str, str] = {
         "you use squared norms (sums of squares); the formula uses the norms themselves: "
         "np.linalg.norm(...)"
     ),
+    "l1_norm": (
+        "you use the L1 norm (sums of absolute values, or np.linalg.norm(..., 1)); the "
+        "course's relative difference uses the Euclidean norm, np.linalg.norm(v), whose bands "
+        "the verdict is read from"
+    ),
+    "gradients_by_position": (
+        "you take the gradients in the order the backward pass put them in the dictionary, "
+        "not in θ's order: dW1 must line up with W1, db1 with b1, whatever order `gradients` "
+        "has. Look each one up by its parameter's name: gradients_to_vector(gradients, layout), "
+        "or np.concatenate([gradients['d' + name].reshape(-1) for name in layout.names])"
+    ),
     "no_denominator": (
         "you return ‖grad − gradapprox‖ without dividing by ‖grad‖ + ‖gradapprox‖: only the "
         "relative difference can be compared with the thresholds, whatever the scale of the cost"
@@ -91,6 +107,10 @@ def _seed_gradient_check(cost, parameters, gradients, epsilon, mistake=None) -> 
     """
     theta, layout = dictionary_to_vector(parameters)
     grad = _gradients_to_vector(gradients, layout)
+    if mistake == "gradients_by_position":
+        grad = np.concatenate(
+            [value.reshape(-1) for key, value in gradients.items() if key[1:] in parameters]
+        )
     if mistake == "epsilon_ignored":
         epsilon = 1e-7
     J = float(cost(_vector_to_dictionary(theta, layout)))
@@ -121,6 +141,8 @@ def _seed_gradient_check(cost, parameters, gradients, epsilon, mistake=None) -> 
             J_minus = float(cost(_vector_to_dictionary(theta_minus, layout)))
         if mistake == "one_sided":
             gradapprox[i] = (J_plus - J) / epsilon
+        elif mistake == "wrong_sign":
+            gradapprox[i] = (J_minus - J_plus) / (2 * epsilon)
         elif mistake == "divided_by_epsilon":
             gradapprox[i] = (J_plus - J_minus) / epsilon
         elif mistake == "operator_precedence":
@@ -132,6 +154,8 @@ def _seed_gradient_check(cost, parameters, gradients, epsilon, mistake=None) -> 
         numerator = abs(norm(grad) - norm(gradapprox))
     elif mistake == "squared_norms":
         numerator = np.sum((grad - gradapprox) ** 2)
+    elif mistake == "l1_norm":
+        numerator = np.sum(np.abs(grad - gradapprox))
     else:
         numerator = norm(grad - gradapprox)
     if mistake == "norm_of_sum":
@@ -140,6 +164,8 @@ def _seed_gradient_check(cost, parameters, gradients, epsilon, mistake=None) -> 
         denominator = np.sum(grad**2) + np.sum(gradapprox**2)
     elif mistake == "no_denominator":
         denominator = 1.0
+    elif mistake == "l1_norm":
+        denominator = np.sum(np.abs(grad)) + np.sum(np.abs(gradapprox))
     else:
         denominator = norm(grad) + norm(gradapprox)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -160,7 +186,8 @@ def _gradient_check_cases() -> list[tuple[str, Callable, dict, dict, float]]:
     buggy = _network.backward_propagation(
         X, Y, cache, parameters, bugs=[_bugs.CATALOG["dW2_doubled"]]
     )
-    cost = _network.cost_function(X, Y)
+    cost = _guarded_cost(_network.cost_function(X, Y))
+    correct, buggy = _out_of_layout_order(correct), _out_of_layout_order(buggy)
     doubled = {key: 2 * value for key, value in correct.items()}
     negated = {key: -value for key, value in correct.items()}
     return [
@@ -171,6 +198,61 @@ def _gradient_check_cases() -> list[tuple[str, Callable, dict, dict, float]]:
         ("gradients all doubled, at ε = 1e-7", cost, parameters, doubled, 1e-7),
         ("gradients all negated, at ε = 1e-7", cost, parameters, negated, 1e-7),
     ]
+
+
+def _out_of_layout_order(gradients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same gradients, keys in reverse (db2, dW2, ..., dZ1 between them).
+
+    The backward pass fills its dictionary in whatever order it computes things; a check that
+    pairs gradients with parameters by position instead of by name must show up as wrong.
+    """
+    return dict(reversed(list(gradients.items())))
+
+
+def _guarded_cost(cost: Callable) -> Callable:
+    """``cost``, refusing a flat θ with the sentence that says what to do instead."""
+
+    def cost_of_parameters(parameters):
+        if isinstance(parameters, np.ndarray):
+            raise ExerciseError(
+                f"your gradient_check_n called cost with a flat vector of shape "
+                f"{parameters.shape}; cost takes the dictionary of parameters. Turn θ back "
+                "into one first: cost(vector_to_dictionary(theta_plus, layout))"
+            )
+        return cost(parameters)
+
+    return cost_of_parameters
+
+
+def _explain_gradient_check_crash(error: Exception) -> str | None:
+    """Name the slip behind a crash of the learner's gradient_check_n, when it is a known one."""
+    if isinstance(error, KeyError) and str(error).strip("'\"")[:1] in ("W", "b"):
+        name = str(error).strip("'\"")
+        return (
+            f"your gradient_check_n looked up gradients[{name!r}], but the backward pass names "
+            f"the gradient of {name} 'd{name}'. Let gradients_to_vector(gradients, layout) "
+            "find each one by name, or look up gradients['d' + name]"
+        )
+    if isinstance(error, ValueError) and "broadcast" in str(error):
+        sizes = " and ".join(re.findall(r"\((\d+),\)", str(error))) or "two sizes"
+        return (
+            f"your gradient_check_n crashed comparing grad with gradapprox: their lengths "
+            f"differ ({sizes}). Did you concatenate every array of `gradients` by position? It "
+            "also holds dZ1, dA1, dZ2 (the backward pass keeps them), which are no parameters. "
+            "Take the gradient of each parameter by its name, in θ's order: "
+            "gradients_to_vector(gradients, layout)"
+        )
+    return None
+
+
+#: Library functions that would do Exercise 4.1's work in one call. The learner's own
+#: numerical_gradient and relative_difference (Exercises 2.1 and 3.1), or the library's
+#: central_difference and relative_difference, are the building blocks it may use.
+_WHOLE_CHECKS = {
+    "gradient_check": _gradient_check,
+    "epsilon_sweep": _epsilon_sweep,
+    "check_network": _bugs.check_network,
+}
 
 
 def _same_difference(a: float, b: float) -> bool:
@@ -212,7 +294,17 @@ def check_gradient_check_n(gradient_check_n: object) -> str:
     answers = []
     for _, cost, parameters, gradients, epsilon in cases:
         given = {key: value.copy() for key, value in parameters.items()}
-        result = _answer(gradient_check_n, name, cost, given, gradients, epsilon)
+        result = _answer(
+            gradient_check_n,
+            name,
+            cost,
+            given,
+            gradients,
+            epsilon,
+            explain=_explain_gradient_check_crash,
+            refuse=_WHOLE_CHECKS,
+            exercise="that Exercise 4.1 asks you to do (perturb θ, compare the gradients)",
+        )
         for key, value in given.items():
             if not np.array_equal(value, parameters[key]):
                 raise ExerciseError(
@@ -262,7 +354,7 @@ def check_gradient_check_n(gradient_check_n: object) -> str:
     )
 
 
-# --- Exercise 4.2: name the buggy parameters of the assignment (notebook 04) ---------------
+# --- Exercise 4.2: name the buggy parameters from a report (notebook 04) -----------------
 
 
 def _assignment_report():
@@ -273,55 +365,55 @@ def _assignment_report():
     return _gradient_check(_assignment.cost_function_n(X, Y), parameters, gradients)
 
 
-def check_buggy_parameters(buggy_parameters: object) -> str:
-    """Check Exercise 4.2: the set of parameters whose gradients the assignment gets wrong.
+#: The reports Exercise 4.2 is checked on, besides the assignment's: the reference network with
+#: catalog bugs the notebook never shows (one array, two arrays, every array), and a correct one.
+_HIDDEN_BUGS = ("db2_missing_one_over_m", "tanh_prime_from_Z1", "dZ2_sign_flipped", None)
 
-    Parameters
-    ----------
-    buggy_parameters : set of str
-        Parameter names such as ``{"W1", "b3"}``; gradient names (``"dW1"``) are accepted too.
 
-    Returns
-    -------
-    str
-        A confirmation to print, saying which layer's backward step to fix.
+def _buggy_parameter_cases() -> list[tuple[str, _GradCheckReport, set[str]]]:
+    """(what it is, report, the parameters whose gradients are wrong)."""
+    cases = [("the assignment's network", _assignment_report(), set(_assignment.PLANTED_BUGS))]
+    for name in _HIDDEN_BUGS:
+        if name is None:
+            cases.append(("a correct network", _bugs.check_network(), set()))
+        else:
+            bug = _bugs.CATALOG[name]
+            label = f"a network you have not seen, with the bug '{bug.title}'"
+            cases.append((label, _bugs.check_network(bugs=[name]), set(bug.affects)))
+    return cases
 
-    Raises
-    ------
-    ExerciseError
-        For an empty set, a name that is no parameter, an array whose difference is only
-        rounding, or a bug left out.
-    NotImplementedError
-        For ``None``, the placeholder of the learner copy: the exercise is still to do.
-    """
-    report = _assignment_report()
-    by_parameter = report.by_parameter
-    names = list(by_parameter)
-    planted = set(_assignment.PLANTED_BUGS)
+
+def _names_from_string(text: str) -> list[str]:
+    return [part for part in re.split(r"[\s,;{}'\"]+", text) if part]
+
+
+def _as_names(answer: object, report: _GradCheckReport, function: str) -> set[str]:
+    """The learner's answer as a set of parameter names, or an ExerciseError saying why not."""
+    names = list(report.by_parameter)
     example = "{'W1', 'b3'}"
-    if isinstance(buggy_parameters, str):
+    if answer is None:
+        raise _returned_none(function)
+    if isinstance(answer, str):
+        parts = _names_from_string(answer)
+        suggestion = "{" + ", ".join(repr(part) for part in parts) + "}" if parts else example
         raise ExerciseError(
-            f"put the names in a set, e.g. {{'{buggy_parameters}', ...}}, not a single string."
+            f"your {function} returned the single string {answer!r}; return a set with one "
+            f"string per parameter, such as {suggestion}"
         )
-    if buggy_parameters is None:
-        raise NotImplementedError(
-            "Exercise 4.2: put the names of the parameters with a wrong gradient in the set "
-            "buggy_parameters, then run this cell again"
-        )
-    if not hasattr(buggy_parameters, "__iter__"):
+    if isinstance(answer, Mapping) or not hasattr(answer, "__iter__"):
         raise ExerciseError(
-            f"buggy_parameters should be a set of parameter names such as {example}, "
-            f"not {buggy_parameters!r}."
+            f"your {function} returned a {type(answer).__name__}; return a set of parameter "
+            f"names such as {example}"
         )
-    answer = set()
-    for item in buggy_parameters:
+    result = set()
+    for item in answer:
         if not isinstance(item, str):
             raise ExerciseError(
-                f"buggy_parameters holds {item!r}; write parameter names as strings, "
-                f"such as {example}."
+                f"your {function} returned a set holding {item!r}; write parameter names as "
+                f"strings, such as {example}"
             )
-        name = item[1:] if item.startswith("d") and item[1:] in by_parameter else item
-        if name not in by_parameter:
+        name = item[1:] if item.startswith("d") and item[1:] in names else item
+        if name not in names:
             extra = (
                 " dZ and dA entries are intermediate values of the backward pass, not "
                 "parameters: the check ignores them."
@@ -332,197 +424,66 @@ def check_buggy_parameters(buggy_parameters: object) -> str:
                 f"'{item}' is not a parameter of this network; its parameters are "
                 f"{', '.join(names)}.{extra}"
             )
-        answer.add(name)
-    if not answer:
-        raise ExerciseError(
-            "your set is empty: which arrays does report.by_parameter mark critical?"
-        )
-    innocent = [name for name in names if name in answer - planted]
-    if innocent:
-        details = ", ".join(f"{name} ({by_parameter[name]:.1e})" for name in innocent)
-        verb = "is" if len(innocent) == 1 else "are"
-        raise ExerciseError(
-            f"{' and '.join(innocent)} {verb} not buggy: {details} sits near 1e-7, which is what "
-            "rounding alone gives, and it stays there once the bugs are fixed. A planted bug "
-            "shows as a critical difference, above 1e-3."
-        )
-    missing = planted - answer
-    if missing:
-        found = " and ".join(name for name in names if name in answer)
-        raise ExerciseError(
-            f"{found} is right, but the backward pass has {len(planted)} wrong gradients: look "
-            "for the other critical array in report.by_parameter or report.worst(5)."
-        )
+        result.add(name)
+    return result
+
+
+def check_buggy_parameters(find_buggy_parameters: object) -> str:
+    """Check Exercise 4.2: ``find_buggy_parameters(report)`` names the arrays a bug corrupts.
+
+    The learner's function reads a :class:`~gradcheck_lib.GradCheckReport` and returns the
+    set of parameter names whose gradients are wrong. It is run on the assignment's report,
+    which the notebook shows, and on reports of networks the notebook never shows (other
+    bugs, and a correct network), so copying names printed above does not pass.
+
+    Parameters
+    ----------
+    find_buggy_parameters : callable
+        ``report -> set of str``; gradient names (``"dW1"``) are accepted too.
+
+    Returns
+    -------
+    str
+        A confirmation to print, saying which layer's backward step to fix in the assignment.
+
+    Raises
+    ------
+    ExerciseError
+        For a string instead of a set, a name that is no parameter, an array whose difference
+        is only rounding, or a buggy array left out, naming the report it happened on.
+    NotImplementedError
+        From the exercise stub, unchanged.
+    """
+    function = "find_buggy_parameters"
+    for label, report, wrong in _buggy_parameter_cases():
+        answer = _as_names(_answer(find_buggy_parameters, function, report), report, function)
+        by_parameter = report.by_parameter
+        innocent = [name for name in by_parameter if name in answer - wrong]
+        if innocent:
+            details = ", ".join(f"{name} at {by_parameter[name]:.1e}" for name in innocent)
+            verb = "is" if len(innocent) == 1 else "are"
+            raise ExerciseError(
+                f"on {label}, your function names {_names(innocent)}, which {verb} not "
+                f"buggy: {details} is what rounding alone gives (excellent, or a warning near "
+                "1e-7). A wrong gradient shows as a critical difference, above 1e-3: compare "
+                "each entry of report.by_parameter with that edge"
+            )
+        missing = [name for name in by_parameter if name in wrong - answer]
+        if missing:
+            details = ", ".join(f"{name} at {by_parameter[name]:.1e}" for name in missing)
+            raise ExerciseError(
+                f"on {label}, your function leaves out {_names(missing)} ({details}, "
+                "critical): return every array whose difference in report.by_parameter is "
+                "above 1e-3, not only the worst one"
+                + (". A correct network gets the empty set, set()" if not wrong else "")
+            )
+    report = _assignment_report()
     fixes = " and ".join(
         f"d{name} is {report.scale_factors[name]:.2f}× too large (fix layer {name[1:]})"
-        for name in names
-        if name in planted
+        for name in report.by_parameter
+        if name in _assignment.PLANTED_BUGS
     )
-    return f"✓ Exercise 4.2: {fixes}."
-
-
-# --- Exercise 6.1: include the L2 term in the cost (notebook 06) ---------------------------
-
-
-def check_regularized_cost(
-    regularized_cost: object, X: np.ndarray, Y: np.ndarray, lambd: float
-) -> str:
-    """Check Exercise 6.1: the cost of the reference network with its L2 term.
-
-    Parameters
-    ----------
-    regularized_cost : callable
-        The learner's ``regularized_cost(parameters) -> float`` on the data ``X``, ``Y``.
-    X : ndarray of shape (n_x, m)
-    Y : ndarray of shape (1, m)
-        The data the learner's cost uses.
-    lambd : float
-        The L2 strength, the same as the backward pass's.
-
-    Returns
-    -------
-    str
-        A confirmation to print, with the verdict of the gradient check it makes possible.
-
-    Raises
-    ------
-    ExerciseError
-        Naming the slip: no L2 term, λ/m instead of λ/(2m), no 1/m, biases regularized, a
-        weight left out, norms instead of squares.
-    """
-    name = "regularized_cost"
-    m = X.shape[1]
-    cross_entropy = _network.cost_function(X, Y)
-    for seed in (1, 2):
-        parameters = _network.init_parameters(n_x=X.shape[0], n_h=4, seed=seed)
-        parameters["b1"] = parameters["b1"] + 0.5  # biases far from 0, so regularizing them shows
-        parameters["b2"] = parameters["b2"] - 0.3
-        given = {key: value.copy() for key, value in parameters.items()}
-        got = _as_number(
-            _answer(regularized_cost, name, given), name, "one number, the regularized cost"
-        )
-        for key, value in given.items():
-            if not np.array_equal(value, parameters[key]):
-                raise ExerciseError(
-                    f"your {name} changed parameter '{key}'; a cost only reads them."
-                )
-        W1, b1, W2, b2 = (parameters[key] for key in ("W1", "b1", "W2", "b2"))
-        ce = cross_entropy(parameters)
-        squares = np.sum(W1**2) + np.sum(W2**2)
-        expected = ce + lambd / (2 * m) * squares
-        if np.isclose(got, expected, rtol=1e-9, atol=0.0):
-            continue
-        slips = [
-            (
-                ce,
-                "your cost has no L2 term: add λ/(2m)·(ΣW1² + ΣW2²), the term whose gradient "
-                "λ/m·W the backward pass adds",
-            ),
-            (
-                ce + lambd / m * squares,
-                "your L2 term is twice too large: it is λ/(2m)·ΣW², whose "
-                "gradient is λ/m·W (the 2 of the square cancels the 1/2)",
-            ),
-            (
-                ce + lambd / 2 * squares,
-                "your L2 term lacks the 1/m: the cost is a mean over the m "
-                "examples, and so is its penalty, λ/(2m)·ΣW²",
-            ),
-            (
-                ce + lambd / (2 * m) * (squares + np.sum(b1**2) + np.sum(b2**2)),
-                "you regularized the biases too: the L2 term sums the weights W1 and W2 only",
-            ),
-            (ce + lambd / (2 * m) * np.sum(W1**2), "your L2 term leaves out W2"),
-            (ce + lambd / (2 * m) * np.sum(W2**2), "your L2 term leaves out W1"),
-            (
-                ce + lambd / (2 * m) * (np.linalg.norm(W1) + np.linalg.norm(W2)),
-                "your L2 term adds the norms ‖W‖; it adds their squares, ΣW² = np.sum(W ** 2)",
-            ),
-            (
-                ce + lambd / (2 * m) * (np.sum(W1) + np.sum(W2)),
-                "your L2 term sums the weights themselves; it sums their squares, np.sum(W ** 2)",
-            ),
-            (ce - lambd / (2 * m) * squares, "you subtract the L2 term; the penalty is added"),
-        ]
-        for value, advice in slips:
-            if np.isclose(got, value, rtol=1e-9, atol=0.0):
-                raise ExerciseError(f"{advice}. (Your cost: {got:.6f}; expected: {expected:.6f}.)")
-        raise ExerciseError(
-            f"your {name} gives {got:.6f}, but cross-entropy plus L2 gives {expected:.6f} "
-            f"(cross-entropy alone: {ce:.6f}). The cost is J + λ/(2m)·(ΣW1² + ΣW2²)."
-        )
-    _, cache = _network.forward_propagation(X, parameters)
-    gradients = _network.backward_propagation(X, Y, cache, parameters, lambd=lambd)
-    report = _gradient_check(regularized_cost, parameters, gradients)
     return (
-        f"✓ Exercise 6.1: your cost includes the L2 term, and the check of the regularized "
-        f"backward pass against it says {report.verdict.label}."
-    )
-
-
-# --- Exercise 6.2: spot-check a big network within a budget (notebook 06) ------------------
-
-
-def check_spot_check(spot_report: object, *, parameter_count: int, budget: int) -> str:
-    """Check Exercise 6.2: a cheap check of a big network that still catches its bug.
-
-    Parameters
-    ----------
-    spot_report : GradCheckReport
-        What the learner's call to :func:`~gradcheck_lib.gradient_check` returned.
-    parameter_count : int
-        n, the number of parameters of the big network (a full check costs 2n + 2).
-    budget : int
-        The most cost evaluations allowed.
-
-    Returns
-    -------
-    str
-        A confirmation to print.
-
-    Raises
-    ------
-    ExerciseError
-        When it is no report, checks another network, costs more than the budget, uses a large
-        ε, or misses the bug.
-    NotImplementedError
-        For ``None``, the placeholder of the learner copy: the exercise is still to do.
-    """
-    full = 2 * parameter_count + 2
-    if spot_report is None:
-        raise NotImplementedError(
-            "Exercise 6.2: spot_report is still None; set it to what gradient_check(big_cost, "
-            "big_parameters, big_gradients, ...) returns, then run this cell again"
-        )
-    if not isinstance(spot_report, _GradCheckReport):
-        raise ExerciseError(
-            f"spot_report is a {type(spot_report).__name__}; keep the whole report that "
-            "gradient_check returns (not only its .difference), so its mode and cost can be read."
-        )
-    if spot_report.layout.size != parameter_count:
-        raise ExerciseError(
-            f"your report checks a network of {spot_report.layout.size} parameters; check the big "
-            f"one, big_parameters, which has {parameter_count}."
-        )
-    if spot_report.evaluations > budget:
-        raise ExerciseError(
-            f"your check made {spot_report.evaluations} cost evaluations ({spot_report.mode} "
-            f"mode); the budget is {budget}. A full check makes at least 2n + 2 = {full}: pass "
-            "mode='sample' or mode='directional', which cost a few evaluations per array "
-            "whatever n is."
-        )
-    if spot_report.epsilon > 1e-4:
-        raise ExerciseError(
-            f"ε = {spot_report.epsilon:g} is large: the central difference's O(ε²) error would "
-            "hide small bugs. Keep the default ε = 1e-7."
-        )
-    if spot_report.passed:
-        raise ExerciseError(
-            "your check passed, but big_gradients has a planted bug: did you pass big_gradients? "
-            "If you did, your sample missed it: check more entries or directions."
-        )
-    worst = max(spot_report.by_parameter, key=spot_report.by_parameter.get)
-    return (
-        f"✓ Exercise 6.2: {spot_report.mode} mode caught the bug with {spot_report.evaluations} "
-        f"cost evaluations instead of {full}; the worst array is {worst}."
+        f"✓ Exercise 4.2: your function names the buggy arrays of {len(_HIDDEN_BUGS) + 1} "
+        f"reports, a correct network included. In the assignment, {fixes}."
     )
