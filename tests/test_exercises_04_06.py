@@ -521,7 +521,7 @@ DEMO_GRADIENTS = backward_propagation(X, Y, BIG_CACHE, BIG, bugs=[CATALOG["dW2_d
         ),
         (
             lambda c, p, g, b: gradient_check(c, p, g, mode="sample", samples=1),
-            ("only 12 times", "half of the budget"),
+            ("called the cost only", "half of the budget"),
         ),
         (lambda c, p, g, b: spot_check(c, p, g, b).difference, ("return the whole report",)),
         (lambda c, p, g, b: None, ("returned None",)),

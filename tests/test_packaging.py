@@ -141,9 +141,11 @@ def _imported_top_level_modules(paths: list[Path]) -> dict[str, Path]:
 
 
 def test_every_third_party_import_is_a_declared_dependency():
-    paths = [*REPO.glob("tests/*.py"), *REPO.glob("tools/*.py"), REPO / "conftest.py"]
-    paths += [*REPO.glob("gradcheck_lib/*.py"), *REPO.glob("notebooks/solutions/*.ipynb")]
-    local = {path.stem for path in paths} | {"gradcheck_lib", "tools", "tests"}
+    paths = [*REPO.glob("tests/*.py"), *REPO.glob("tests/*/*.py"), *REPO.glob("tools/*.py")]
+    paths += [REPO / "conftest.py", *REPO.glob("gradcheck_lib/**/*.py")]
+    paths += [*REPO.glob("notebooks/solutions/*.ipynb")]
+    test_packages = {path.parent.name for path in REPO.glob("tests/*/__init__.py")}
+    local = {path.stem for path in paths} | {"gradcheck_lib", "tools", "tests"} | test_packages
     declared = _declared_with_dependencies()
     distributions = importlib.metadata.packages_distributions()
     missing = []
