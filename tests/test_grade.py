@@ -91,7 +91,7 @@ EXPECTED = {  # (student, exercise) -> (points, a phrase the message must hold)
     ("alice", "3.2"): (2, "✓ Exercise 3.2"),
     ("bob", "1.1"): (0, "column by column"),
     ("bob", "1.2"): (2, "✓ Exercise 1.2"),
-    ("bob", "3.1"): (0, "returned None"),
+    ("bob", "3.1"): (0, "had been edited"),
     ("bob", "3.2"): (2, "✓ Exercise 3.2"),
     ("carol", "1.1"): (2, "✓ Exercise 1.1"),
     ("carol", "1.2"): (0, "had been deleted"),
