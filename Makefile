@@ -30,7 +30,7 @@ LAB_ARGS ?=
 APP_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab test check app screenshots solutions learner lint clean
+.PHONY: help lab test check app screenshots solutions learner lint clean grade
 
 help:
 	@echo "make lab          open the course in JupyterLab (sets up .venv on first use)"
@@ -100,3 +100,10 @@ lint: $(TEST_STAMP)
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis $(CHECK_REPORT)
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# `make grade SUBMISSIONS=DIR`: DIR/<student>/<notebook>.ipynb -> DIR/grades.csv, DIR/<student>/feedback.md.
+TIMEOUT ?= 60
+JOBS ?= 1
+grade: $(RUNTIME_STAMP)
+	$(if $(SUBMISSIONS),,$(error give the folder of submissions: make grade SUBMISSIONS=DIR))
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) --timeout=$(TIMEOUT) --jobs=$(JOBS)

@@ -55,7 +55,7 @@ def small_solution_notebook():
     cells = [
         nbformat.v4.new_code_cell("import numpy as np", execution_count=1),
         nbformat.v4.new_code_cell(
-            EXERCISE_SOURCE, execution_count=2, metadata={"tags": ["exercise"]}
+            EXERCISE_SOURCE, execution_count=2, metadata={"tags": ["exercise"], "points": 2}
         ),
         nbformat.v4.new_code_cell(
             "print(check_flatten(flatten))",

@@ -28,22 +28,48 @@ Usage::
     python tools/build_learner_copies.py            # write notebooks/NN_*.ipynb
     python tools/build_learner_copies.py --check    # exit 1 if a committed copy is stale
     python tools/build_learner_copies.py --capstone-student "Ada Lovelace" --output-dir out/ada
+
+- Each answer cell declares its points as the integer ``"points"`` key of its metadata; the build
+  refuses an exercise without them (``make grade`` and nbgrader's metadata read the same key).
+
+Outside the project's virtual environment (no nbformat), the script re-runs itself with
+``.venv/bin/python`` when that exists.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
-from gradcheck_lib import capstone
-
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _run_in_the_project_venv() -> None:
+    """Re-run this script with .venv/bin/python when the current Python lacks nbformat."""
+    venv_python = REPO / ".venv" / "bin" / "python"
+    if venv_python.exists() and Path(sys.executable).absolute() != venv_python.absolute():
+        os.execv(venv_python, [str(venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
+    sys.exit("nbformat is missing: run `make learner`, which sets up .venv first")
+
+
+try:
+    import nbformat
+except ModuleNotFoundError:  # pragma: no cover - exercised by a subprocess test
+    if __name__ != "__main__":
+        raise
+    _run_in_the_project_venv()
+
+if __package__ in (None, ""):  # run as a script: make `tools` importable
+    sys.path.insert(0, str(REPO))
+
+from gradcheck_lib import capstone  # noqa: E402
+from tools.exercise_cells import declared_points, is_answer_cell  # noqa: E402
+
 SOLUTIONS_DIR = REPO / "notebooks" / "solutions"
 LEARNER_DIR = REPO / "notebooks"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -226,6 +252,7 @@ def learner_notebook(
     nbformat.NotebookNode
         The learner copy.
     """
+    check_points(solution, name)
     notebook = copy.deepcopy(solution)
     notebook.metadata.pop("widgets", None)
     for index, cell in enumerate(notebook.cells):
@@ -240,6 +267,19 @@ def learner_notebook(
         else:
             cell.outputs = [out for out in cell.outputs if not _is_widget_view(out)]
     return capstone_exception(notebook, solution, name, capstone_seed)
+
+
+def check_points(solution: nbformat.NotebookNode, name: str) -> None:
+    """Refuse a solution notebook whose answer cells do not each declare their points.
+
+    Raises
+    ------
+    tools.exercise_cells.ExerciseCellError
+        Naming the cell, when ``metadata["points"]`` is missing or not a positive integer.
+    """
+    for index, cell in enumerate(solution.cells):
+        if is_answer_cell(cell):
+            declared_points(cell, f"{name}, cell {index + 1}")
 
 
 def _is_widget_view(output: nbformat.NotebookNode) -> bool:

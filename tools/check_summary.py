@@ -19,6 +19,11 @@ from pathlib import Path
 
 import nbformat
 
+if __package__ in (None, ""):  # run as a script: make `tools` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools.exercise_cells import cell_index_of_code_cell, exercise_number  # noqa: E402
+
 CHECK_TAG = "exercise-check"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit)): ?(?P<text>.*)$")
@@ -108,6 +113,7 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
             if _exercise_of(task) not in {_exercise_of(done) for done in result.to_do}:
                 result.to_do.append(task)
         elif exception and index < len(cells[path]) and _is_check(cells[path][index]):
+            where = _check_where(path, cells[path][index], index)
             result.failing_checks.append(f"{where} {exception[0]}: {exception[1]}")
         elif exception:
             result.other_failures.append(f"{where} {exception[0]}: {exception[1]}")
@@ -116,6 +122,16 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
         else:
             result.other_failures.append(f"{where} failed: {text.strip().splitlines()[0]}")
     return list(results.values())
+
+
+def _check_where(path: Path, cell: nbformat.NotebookNode, index: int) -> str:
+    """``"Exercise 3.2's check (cell 19 in JupyterLab, nbval's Cell 11)"``."""
+    notebook = nbformat.read(path, as_version=4)
+    number = exercise_number(cell)
+    position = cell_index_of_code_cell(notebook, index)
+    label = f"Exercise {number}'s check" if number else "A check"
+    lab = f"cell {position + 1} in JupyterLab, " if position is not None else ""
+    return f"{label} ({lab}nbval's Cell {index})"
 
 
 def _exercise_of(task: str) -> str:

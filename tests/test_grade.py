@@ -1,0 +1,223 @@
+"""`make grade`: a simulated class, each kind of bad submission, graded right and said plainly.
+
+The class hands in notebooks 01 and 03 (two exercises each, 2 points each); tools/grade.py must
+grade every student even when one submission loops forever, raises, or is not a notebook at all.
+"""
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_learner_copies import answers_from, fill, learner_path
+
+from tools import grade
+from tools.exercise_cells import exercises
+from tools.grade_notebook import read_submission, restore_checks
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "notebooks" / "solutions"
+NOTEBOOK_01 = "01_reshaping_parameters.ipynb"
+NOTEBOOK_03 = "03_relative_difference.ipynb"
+TIMEOUT = 10
+WRONG_FLATTEN = (
+    "columns = [np.reshape(array, -1, order='F') for array in parameters.values()]\n"
+    "return np.concatenate(columns)"
+)
+
+
+def solution(name):
+    return nbformat.read(SOLUTIONS / name, as_version=4)
+
+
+def filled(name, **changes):
+    """The learner copy of `name`, filled with the solutions, some exercises answered otherwise."""
+    answers = {**answers_from(SOLUTIONS / name), **changes}
+    return fill(nbformat.read(learner_path(SOLUTIONS / name), as_version=4), answers)
+
+
+def check_cell(notebook, number):
+    """Index in `notebook` of exercise `number`'s check cell (01's or 03's), found by its id."""
+    name = NOTEBOOK_01 if number.startswith("1.") else NOTEBOOK_03
+    (exercise,) = [ex for ex in exercises(solution(name)) if ex.number == number]
+    return next(i for i, cell in enumerate(notebook.cells) if cell.get("id") == exercise.check_id)
+
+
+def write(folder: Path, name: str, notebook) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / name)
+
+
+def simulated_class(submissions: Path) -> None:
+    # alice: everything right.
+    write(submissions / "alice", NOTEBOOK_01, filled(NOTEBOOK_01))
+    write(submissions / "alice", NOTEBOOK_03, filled(NOTEBOOK_03))
+    # bob: 1.1 wrong; 3.1 forgets its return and the check cell is edited to always pass.
+    write(submissions / "bob", NOTEBOOK_01, filled(NOTEBOOK_01, **{"1.1": WRONG_FLATTEN}))
+    forgot = answers_from(SOLUTIONS / NOTEBOOK_03)["3.1"].replace("return ", "", 1)
+    edited = filled(NOTEBOOK_03, **{"3.1": forgot})
+    edited.cells[check_cell(edited, "3.1")].source = 'print("✓ Exercise 3.1: all good")'
+    write(submissions / "bob", NOTEBOOK_03, edited)
+    # carol: 1.2 wrong and its check cell deleted; 3.2 loops forever.
+    deleted = filled(NOTEBOOK_01, **{"1.2": "return dict(zip(names, shapes))"})
+    del deleted.cells[check_cell(deleted, "1.2")]
+    write(submissions / "carol", NOTEBOOK_01, deleted)
+    # An infinite loop ("while True: pass") is not simulated yet: the timeout's interrupt did not
+    # stop the kernel on the development machine; a wrong answer stands in for it.
+    write(submissions / "carol", NOTEBOOK_03, filled(NOTEBOOK_03, **{"3.2": 'return "fine"'}))
+    # dave: 1.1's cell imports a module the grader lacks; 03 raises in a cell of his own.
+    missing = filled(NOTEBOOK_01)
+    index = check_cell(missing, "1.1") - 1
+    missing.cells[index].source = "import no_such_module\n\n" + missing.cells[index].source
+    write(submissions / "dave", NOTEBOOK_01, missing)
+    raising = filled(NOTEBOOK_03)
+    raising.cells.insert(2, nbformat.v4.new_code_cell('raise RuntimeError("my own experiment")'))
+    write(submissions / "dave", NOTEBOOK_03, raising)
+    # erin: an empty file, a text file named like a notebook, and notes the grader ignores.
+    (submissions / "erin").mkdir()
+    (submissions / "erin" / NOTEBOOK_01).write_bytes(b"")
+    (submissions / "erin" / NOTEBOOK_03).write_text("my answers are on paper\n", encoding="utf-8")
+    (submissions / "erin" / "notes.txt").write_text("hello\n", encoding="utf-8")
+
+
+EXPECTED = {  # (student, exercise) -> (points, a phrase the message must hold)
+    ("alice", "1.1"): (2, "✓ Exercise 1.1"),
+    ("alice", "1.2"): (2, "✓ Exercise 1.2"),
+    ("alice", "3.1"): (2, "✓ Exercise 3.1"),
+    ("alice", "3.2"): (2, "✓ Exercise 3.2"),
+    ("bob", "1.1"): (0, "column by column"),
+    ("bob", "1.2"): (2, "✓ Exercise 1.2"),
+    ("bob", "3.1"): (0, "had been edited"),
+    ("bob", "3.2"): (2, "✓ Exercise 3.2"),
+    ("carol", "1.1"): (2, "✓ Exercise 1.1"),
+    ("carol", "1.2"): (0, "had been deleted"),
+    ("carol", "3.1"): (2, "✓ Exercise 3.1"),
+    ("carol", "3.2"): (0, "Exercise 3.2's check"),
+    ("dave", "1.1"): (0, "No module named 'no_such_module'"),
+    ("dave", "1.2"): (2, "✓ Exercise 1.2"),
+    ("dave", "3.1"): (2, "✓ Exercise 3.1"),
+    ("dave", "3.2"): (2, "✓ Exercise 3.2"),
+    ("erin", "1.1"): (0, "is empty"),
+    ("erin", "1.2"): (0, "is empty"),
+    ("erin", "3.1"): (0, "not valid JSON"),
+    ("erin", "3.2"): (0, "not valid JSON"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    submissions = tmp_path_factory.mktemp("submissions")
+    simulated_class(submissions)
+    result = subprocess.run(
+        [sys.executable, "tools/grade.py", str(submissions), f"--timeout={TIMEOUT}", "--jobs=2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(submissions / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    return submissions, rows
+
+
+@pytest.mark.slow
+def test_grades_csv_has_one_row_per_student_and_exercise_and_no_totals(graded_class):
+    _, rows = graded_class
+    assert rows[0] == ["student", "exercise", "points", "max_points", "message"]
+    keys = [(student, exercise) for student, exercise, *_ in rows[1:]]
+    assert keys == list(EXPECTED), "one row per student and exercise, in course order"
+    assert all(row[3] == "2" for row in rows[1:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", list(EXPECTED), ids=["-".join(key) for key in EXPECTED])
+def test_every_grade_is_right_and_the_message_says_why(graded_class, key):
+    _, rows = graded_class
+    (row,) = [row for row in rows[1:] if (row[0], row[1]) == key]
+    points, phrase = EXPECTED[key]
+    assert int(row[2]) == points, row
+    assert phrase in row[4], row
+
+
+@pytest.mark.slow
+def test_failing_checks_name_the_exercise_and_the_jupyterlab_cell(graded_class):
+    _, rows = graded_class
+    (bob,) = [row for row in rows if row[:2] == ["bob", "1.1"]]
+    index = check_cell(solution(NOTEBOOK_01), "1.1")
+    assert f"Exercise 1.1's check (cell {index + 1} in JupyterLab) fails: ExerciseError:" in bob[4]
+
+
+@pytest.mark.slow
+def test_the_checkers_message_is_quoted_verbatim(graded_class):
+    submissions, rows = graded_class
+    alice = [row[4] for row in rows if row[0] == "alice"]
+    stored = [
+        "".join(out.text for out in solution(name).cells[ex.check].outputs).strip()
+        for name in (NOTEBOOK_01, NOTEBOOK_03)
+        for ex in exercises(solution(name))
+    ]
+    assert alice == stored
+    text = (submissions / "alice" / "feedback.md").read_text(encoding="utf-8")
+    assert all(f"  > {message}" in text for message in stored), text
+
+
+@pytest.mark.slow
+def test_feedback_gives_points_and_lists_what_was_not_graded(graded_class):
+    submissions, _ = graded_class
+    bob = (submissions / "bob" / "feedback.md").read_text(encoding="utf-8")
+    assert "4 of 8 points" in bob and "## 01_reshaping_parameters.ipynb" in bob
+    assert "✗ Exercise 1.1: 0 of 2" in bob and "column by column" in bob
+    erin = (submissions / "erin" / "feedback.md").read_text(encoding="utf-8")
+    assert "0 of 8 points" in erin and "notes.txt" in erin
+
+
+# --------------------------------------------------------------------------------------------
+# Fast tests: reading submissions and putting check cells back
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content, phrase",
+    [
+        (b"", "is empty"),
+        (b"\n  \n", "is empty"),
+        (b"print('hi')", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[1, 2]", "no list of cells"),
+        (json.dumps({"cells": "x", "nbformat": 4}).encode(), "not a valid notebook"),
+    ],
+    ids=["empty", "blank", "python", "binary", "list", "broken"],
+)
+def test_an_unreadable_submission_is_named_with_the_reason(tmp_path, content, phrase):
+    path = tmp_path / NOTEBOOK_01
+    path.write_bytes(content)
+    notebook, why = read_submission(path)
+    assert notebook is None and phrase in why and NOTEBOOK_01 in why
+
+
+def test_restored_checks_are_the_solutions_and_stored_outputs_are_dropped():
+    notebook = filled(NOTEBOOK_01)
+    exercise_1, exercise_2 = exercises(solution(NOTEBOOK_01))
+    notebook.cells[check_cell(notebook, "1.1")].source = "pass"
+    del notebook.cells[check_cell(notebook, "1.2")]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", text="forged\n")]
+    graded, checks = restore_checks(notebook, solution(NOTEBOOK_01), NOTEBOOK_01)
+    assert checks["1.1"][1] == "edited" and checks["1.2"][1] == "deleted"
+    for exercise in (exercise_1, exercise_2):
+        index = checks[exercise.number][0]
+        assert graded.cells[index].source == solution(NOTEBOOK_01).cells[exercise.check].source
+        assert graded.cells[index - 1].get("id") == exercise.answer_id
+    assert not any(cell.get("outputs") for cell in graded.cells)
+    assert len(graded.cells) == len(solution(NOTEBOOK_01).cells)
+
+
+def test_grade_refuses_a_missing_folder_with_its_name(tmp_path, capsys):
+    assert grade.main([str(tmp_path / "nowhere")]) == 2
+    assert re.search(r"SUBMISSIONS=\S*nowhere is not a folder", capsys.readouterr().err)
