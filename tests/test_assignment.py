@@ -1,9 +1,11 @@
 """The deeplearning.ai Gradient Checking assignment's N-layer case, reproduced by gradient_check.
 
 The published figures at ε = 1e-7 are 0.2850931567761623 with the two planted bugs and
-1.1890913022840002e-07 once they are fixed. The fixed figure came from another BLAS: here the
-assignment's own loop (run below) gives 1.1890913024229996e-07, and gradient_check must give
-exactly what that loop gives on this machine.
+1.1890913022840002e-07 once they are fixed. The fixed figure is rounding noise: its last digits
+depend on the BLAS kernel and numpy's SIMD paths (1.1890913024229996e-07 on one AVX-512 machine,
+1.18904e-07 with an AVX-only kernel), so it is compared with the published one to the three digits
+notebook 04 prints, and gradient_check must give exactly what the assignment's own loop (run
+below) gives on this machine.
 """
 
 import numpy as np
@@ -13,7 +15,8 @@ from gradcheck_lib import assignment, gradient_check
 
 NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"]
 EPSILON = 1e-7
-LOCAL_FIXED_DIFFERENCE = 1.1890913024229996e-07
+# Rounding moves the fixed figure in its fifth digit; notebook 04 prints three.
+FIXED_FIGURE_DIGITS_RTOL = 1e-3
 
 
 def case(fixed):
@@ -96,8 +99,11 @@ def test_reference_loop_reproduces_the_published_buggy_figure():
 
 def test_reference_loop_gives_the_local_fixed_figure():
     difference, _, _ = reference_gradient_check(*case(fixed=True))
-    assert difference == LOCAL_FIXED_DIFFERENCE
-    assert difference == pytest.approx(assignment.PUBLISHED_DIFFERENCE_FIXED, rel=1e-8)
+    reference_again, _, _ = reference_gradient_check(*case(fixed=True))
+    assert difference == reference_again, "the loop is not deterministic"
+    assert difference == pytest.approx(
+        assignment.PUBLISHED_DIFFERENCE_FIXED, rel=FIXED_FIGURE_DIGITS_RTOL
+    )
 
 
 def test_difference_matches_the_published_figure(checked):
@@ -107,7 +113,9 @@ def test_difference_matches_the_published_figure(checked):
         if fixed
         else assignment.PUBLISHED_DIFFERENCE_WITH_BUGS
     )
-    assert report.difference == pytest.approx(published, rel=1e-8 if fixed else 1e-9)
+    assert report.difference == pytest.approx(
+        published, rel=FIXED_FIGURE_DIGITS_RTOL if fixed else 1e-9
+    )
 
 
 def test_difference_is_bit_for_bit_the_reference_loop(checked):
@@ -120,7 +128,9 @@ def test_difference_is_bit_for_bit_the_reference_loop(checked):
 def test_fixed_difference_is_exactly_the_local_figure(checked):
     fixed, report, _ = checked
     if fixed:
-        assert report.difference == LOCAL_FIXED_DIFFERENCE
+        local, _, _ = reference_gradient_check(*case(fixed=True))
+        assert report.difference == local
+        assert f"{report.difference:.2e}" == f"{assignment.PUBLISHED_DIFFERENCE_FIXED:.2e}"
 
 
 def test_verdicts(checked):

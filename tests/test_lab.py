@@ -373,25 +373,40 @@ def test_check_excellent_window_accepts_the_slider_bounds():
 
 def window_on_the_slider_grid() -> tuple[float, float]:
     """The solution of Exercise 5.2, computed the way the notebook does."""
+    grid, first, last = slider_grid_window()
+    return grid[first], grid[last]
+
+
+def slider_grid_window() -> tuple[list[float], int, int]:
+    """The slider's grid and the indices of its first and last excellent step, on this machine."""
     steps = [10 ** (k / 10) for k in range(-100, -9)]
-    excellent = [step for step in steps if bug_module.check_network(epsilon=step).passed]
-    return min(excellent), max(excellent)
+    excellent = [i for i, step in enumerate(steps) if bug_module.check_network(epsilon=step).passed]
+    return steps, excellent[0], excellent[-1]
 
 
-@pytest.mark.parametrize(
-    ("bounds", "mistake"),
-    [
-        ((None, 1e-4), "smallest is None"),
-        (("1e-8", 1e-4), "one number"),
-        ((1e-8, 1e-4), "one slider step further down"),  # whole decades: too coarse
-        ((1e-9, 1e-4), "rounding error is too large"),
-        ((10**-8.6, 1e-3), "truncation error is too large"),
-        ((1e-4, 1e-8), "did you swap them"),
-    ],
-    ids=["stub", "string", "too-coarse", "too-small", "too-large", "swapped"],
-)
-def test_check_excellent_window_names_the_mistake(bounds, mistake):
+# Each wrong answer is made from this machine's own window (rounding moves its edges), as the
+# checker judges it: a bound one grid step outside the window, or one inside it.
+WINDOW_MISTAKES = {
+    "stub": (lambda grid, lo, hi: (None, grid[hi]), "smallest is None"),
+    "string": (lambda grid, lo, hi: (str(grid[lo]), grid[hi]), "one number"),
+    "too-coarse": (lambda grid, lo, hi: (grid[lo + 1], grid[hi]), "one slider step further down"),
+    "too-small": (lambda grid, lo, hi: (grid[lo - 1], grid[hi]), "rounding error is too large"),
+    "too-large": (lambda grid, lo, hi: (grid[lo], grid[hi + 1]), "truncation error is too large"),
+    "swapped": (lambda grid, lo, hi: (grid[hi], grid[lo]), "did you swap them"),
+}
+
+
+@pytest.fixture(scope="module")
+def slider_window():
+    return slider_grid_window()
+
+
+@pytest.mark.parametrize("case", list(WINDOW_MISTAKES), ids=list(WINDOW_MISTAKES))
+def test_check_excellent_window_names_the_mistake(case, slider_window):
     from gradcheck_lib.exercises import ExerciseError, check_excellent_window
 
+    make_bounds, mistake = WINDOW_MISTAKES[case]
+    grid, lo, hi = slider_window
+    assert 0 < lo < hi < len(grid) - 1, "the window should lie inside the slider's range"
     with pytest.raises(ExerciseError, match=re.escape(mistake)):
-        check_excellent_window(*bounds)
+        check_excellent_window(*make_bounds(grid, lo, hi))

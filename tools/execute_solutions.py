@@ -75,11 +75,31 @@ def execute_notebook(
     client.execute()
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = [
-                out for out in cell.outputs if WIDGET_VIEW_MIME not in out.get("data", ())
-            ]
+            outputs = [out for out in cell.outputs if WIDGET_VIEW_MIME not in out.get("data", ())]
+            cell.outputs = merge_streams(outputs)
     notebook.metadata.pop("widgets", None)
     return notebook
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of the same name (stdout, stderr) into one.
+
+    How the kernel splits printed text into messages varies from run to run; the text does not.
+    Merging makes two runs store the same bytes.
+    """
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def resolve(names: list[str], solutions_dir: Path = SOLUTIONS_DIR) -> list[Path]:
