@@ -82,7 +82,8 @@ class CourseStubs(ClearSolutions):
             begin = _BEGIN.match(line)
             if begin:
                 indent, task = begin["indent"], begin["task"].replace('"', '\\\\"')
-                lines += [indent + "# YOUR CODE HERE", f'{indent}raise NotImplementedError("{task}")']
+                lines.append(indent + "# YOUR CODE HERE")
+                lines.append(f'{indent}raise NotImplementedError("{task}")')
                 inside = replaced = True
             elif _END.match(line):
                 inside = False
