@@ -133,3 +133,34 @@ def test_autograde_gives_each_student_the_declared_points(course: Path) -> None:
     with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
         rows = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
     assert rows == {student: sum(points.values()) for student, points in expected.items()}
+
+
+def test_the_capstone_is_released_with_its_bugs_and_graded_on_fixing_them(tmp_path: Path) -> None:
+    name = "08_capstone"
+    solution = nbformat.read(SOLUTIONS_DIR / f"{name}.ipynb", as_version=4)
+    learner = learner_notebook(solution, f"{name}.ipynb")
+    lay_out(tmp_path, [name])
+    nbgrader(tmp_path, "generate_assignment", name)
+    release = nbformat.read(tmp_path / "release" / name / f"{name}.ipynb", as_version=4)
+    capstone = [cell.id for cell in solution.cells if "capstone" in cell.metadata.get("tags", [])]
+    assert len(capstone) == 1
+    handed_out = {cell.id: cell.source for cell in release.cells}
+    buggy = {cell.id: cell.source for cell in learner.cells}
+    assert handed_out[capstone[0]] == buggy[capstone[0]]
+    fixed = nbformat.from_dict(release)
+    for cell in fixed.cells:
+        if cell.id == capstone[0]:
+            cell.source = next(c.source for c in solution.cells if c.id == cell.id)
+    for student, notebook in {"fixed": fixed, "untouched": release}.items():
+        target = tmp_path / "submitted" / student / name / f"{name}.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(notebook, target)
+    nbgrader(tmp_path, "autograde", name)
+    points = sum(ex.points for ex in exercises(solution, name))
+    with nbgrader_api.Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        scores = {
+            student: gradebook.find_submission_notebook(name, name, student).score
+            for student in ("fixed", "untouched")
+        }
+    assert points > 0
+    assert scores == {"fixed": points, "untouched": 0}
