@@ -30,7 +30,7 @@ LAB_ARGS ?=
 APP_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab test check app screenshots solutions learner lint clean grade
+.PHONY: help lab test check app screenshots solutions learner lint clean grade nbgrader-course
 
 help:
 	@echo "make lab          open the course in JupyterLab (sets up .venv on first use)"
@@ -41,6 +41,7 @@ help:
 	@echo "make learner      rebuild the learner copies notebooks/*.ipynb from the solutions"
 	@echo "make screenshots  refresh the screenshots under docs/"
 	@echo "make lint         ruff check and ruff format --check"
+	@echo "make nbgrader-course [COURSE=dir]  lay out an nbgrader course directory (default nbgrader-course/)"
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
@@ -52,7 +53,7 @@ $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(RUNTIME_STAMP)
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -e '.[test,nbgrader]'
 	@touch $@
 
 $(APP_STAMP): pyproject.toml $(RUNTIME_STAMP)
@@ -107,3 +108,9 @@ JOBS ?= 1
 grade: $(RUNTIME_STAMP)
 	$(if $(SUBMISSIONS),,$(error give the folder of submissions: make grade SUBMISSIONS=DIR))
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --timeout=$(TIMEOUT) --jobs=$(JOBS)
+
+# `make nbgrader-course [COURSE=dir]`: COURSE/source/<notebook>/<notebook>.ipynb and COURSE/nbgrader_config.py,
+# one assignment per notebook; then run nbgrader from COURSE (tools/nbgrader_course.py says how).
+COURSE ?= nbgrader-course
+nbgrader-course: $(TEST_STAMP)
+	$(BIN)/python tools/nbgrader_course.py $(COURSE)

@@ -1,0 +1,179 @@
+"""Lay out an nbgrader course directory from the solution notebooks.
+
+One assignment per notebook, named as the notebook (``01_reshaping_parameters``), as nbgrader
+instructors expect: each notebook is released, collected and graded on its own.
+
+::
+
+    python tools/nbgrader_course.py COURSE [--notebooks 01_reshaping_parameters ...]
+
+writes ``COURSE/source/<assignment>/<assignment>.ipynb`` and ``COURSE/nbgrader_config.py``.
+Then, from COURSE (gradcheck_lib must be importable: the instructor's environment has it
+installed, ``pip install -e .`` or ``make test``)::
+
+    nbgrader generate_assignment 01_reshaping_parameters
+    nbgrader autograde 01_reshaping_parameters
+    nbgrader generate_feedback 01_reshaping_parameters
+    nbgrader export
+
+The source notebooks differ from the solutions in two ways, both taken from the learner copies
+(tools/build_learner_copies.py decides them):
+
+- outputs: each cell keeps the learner copy's outputs (the lesson's figures and numbers), and
+  the cells whose output would reveal a solution come without it. nbgrader's ClearOutput is
+  switched off in nbgrader_config.py, so the release keeps the lesson's outputs;
+- the capstone (notebook 08): its answer cell holds the learner copy's buggy code between the
+  markers, and the configured stub writer leaves cells tagged ``capstone`` as they are, so the
+  release hands out the bugs to fix, as the learner copy does.
+
+nbgrader_config.py replaces ClearSolutions by :class:`CourseStubs` (defined in the file itself,
+so the course directory needs nothing from this repository): each solution block becomes the
+course's own stub, ``# YOUR CODE HERE`` and ``raise NotImplementedError("Exercise N.M: ...")``,
+with the text of the block's ``### BEGIN SOLUTION Exercise N.M: ...`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `tools` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import nbformat
+
+from tools.build_learner_copies import (
+    SOLUTIONS_DIR,
+    is_capstone_cell,
+    learner_notebook,
+    solution_notebooks,
+)
+
+CONFIG = '''\
+"""nbgrader configuration of the gradient-checking course (written by tools/nbgrader_course.py)."""
+
+import re
+
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions
+
+c = get_config()  # noqa: F821
+
+# The released copies keep the lesson's outputs; the source notebooks hold none that reveal a
+# solution (tools/nbgrader_course.py cleared them).
+c.ClearOutput.enabled = False
+
+_BEGIN = re.compile(r"^(?P<indent>[ \\t]*)### BEGIN SOLUTION (?P<task>Exercise \\d+\\.\\d+: .*\\S)")
+_END = re.compile(r"^[ \\t]*### END SOLUTION")
+
+
+class CourseStubs(ClearSolutions):
+    """Replace each solution block by the course's stub, which names the exercise."""
+
+    def _replace_solution_region(self, cell, language):
+        if "capstone" in cell.metadata.get("tags", []):
+            return True  # the capstone hands out its buggy code, markers and all
+        if cell.cell_type != "code":
+            return super()._replace_solution_region(cell, language)
+        lines, inside, replaced = [], False, False
+        for line in cell.source.split("\\n"):
+            begin = _BEGIN.match(line)
+            if begin:
+                indent, task = begin["indent"], begin["task"].replace('"', '\\\\"')
+                lines.append(indent + "# YOUR CODE HERE")
+                lines.append(f'{indent}raise NotImplementedError("{task}")')
+                inside = replaced = True
+            elif _END.match(line):
+                inside = False
+            elif not inside:
+                lines.append(line)
+        cell.source = "\\n".join(lines)
+        if inside or super()._replace_solution_region(cell, language):
+            raise RuntimeError("a solution block without its 'Exercise N.M: ...' text or its END")
+        return replaced
+
+
+c.GenerateAssignment.preprocessors = [
+    CourseStubs if step is ClearSolutions else step
+    for step in GenerateAssignment.class_traits()["preprocessors"].default()
+]
+'''
+
+
+def source_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Return the nbgrader source of one solution notebook (the input is left unchanged).
+
+    Parameters
+    ----------
+    solution : nbformat.NotebookNode
+        An executed solution notebook with nbgrader metadata (tools/nbgrader_metadata.py).
+    name : str
+        Its file name, for error messages.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The solution's cells and markers, with the learner copy's outputs; the capstone's
+        answer cell holds the learner copy's buggy code.
+    """
+    learner = learner_notebook(solution, name)
+    source = copy.deepcopy(solution)
+    source.metadata.pop("widgets", None)
+    for cell, theirs in zip(source.cells, learner.cells, strict=True):
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = theirs.outputs, theirs.execution_count
+        if is_capstone_cell(cell):
+            cell.source = theirs.source
+    return source
+
+
+def lay_out(course: Path, names: list[str] | None = None, solutions_dir: Path = SOLUTIONS_DIR):
+    """Write ``course/source/<assignment>/<assignment>.ipynb`` and ``course/nbgrader_config.py``.
+
+    Parameters
+    ----------
+    course : pathlib.Path
+        The course directory (created if missing).
+    names : list of str, optional
+        Assignments (notebook names without ``.ipynb``); all of the course's by default.
+    solutions_dir : pathlib.Path
+        Where the solution notebooks are.
+
+    Returns
+    -------
+    list of str
+        The assignments written.
+    """
+    paths = {path.stem: path for path in solution_notebooks(solutions_dir)}
+    chosen = list(paths) if not names else [name.removesuffix(".ipynb") for name in names]
+    unknown = [name for name in chosen if name not in paths]
+    if unknown:
+        raise SystemExit(f"--notebooks: no solution notebook {unknown}; choose from {list(paths)}")
+    for name in chosen:
+        target = course / "source" / name / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        solution = nbformat.read(paths[name], as_version=4)
+        nbformat.write(source_notebook(solution, paths[name].name), target)
+    (course / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Lay out the course directory; return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("course", type=Path, help="the course directory to write")
+    parser.add_argument("--notebooks", nargs="*", help="assignments to lay out (default: all)")
+    parser.add_argument("--solutions-dir", type=Path, default=SOLUTIONS_DIR)
+    args = parser.parse_args(argv)
+    for name in lay_out(args.course, args.notebooks, args.solutions_dir):
+        print(f"wrote {args.course / 'source' / name / (name + '.ipynb')}")
+    print(f"wrote {args.course / 'nbgrader_config.py'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
