@@ -1,8 +1,11 @@
 """Repository-wide pytest configuration for nbval, so that a bare ``pytest`` needs no flags.
 
-pyproject.toml turns on ``--nbval-lax --nbval-current-env`` and limits collection to tests/ and
+pyproject.toml turns on ``--nbval-current-env`` and limits collection to tests/ and
 notebooks/solutions/. This file adds what pyproject.toml cannot express:
 
+- nbval's lax mode (only cells tagged ``nbval-check-output`` are compared) when neither ``--nbval``
+  nor ``--nbval-lax`` is given, so that a bare ``pytest`` is lax and ``pytest --nbval`` is strict
+  (every cell compared), as nbval documents it;
 - the sanitizer tools/nbval_sanitize.cfg (memory addresses, timings), found from this file's
   folder so that ``pytest`` works from any working directory;
 - stderr is not compared: warnings and progress messages vary between library versions;
@@ -21,8 +24,11 @@ PYTEST_CONFIGURATION = ("pyproject.toml", "conftest.py", "tools/nbval_sanitize.c
 
 
 def pytest_configure(config):
-    """Use the project's sanitizer unless one is given on the command line."""
+    """Run nbval lax unless ``--nbval`` (strict) is asked for; use the project's sanitizer unless
+    one is given on the command line."""
     option = config.option
+    if hasattr(option, "nbval") and not (option.nbval or option.nbval_lax):
+        option.nbval_lax = True
     if getattr(option, "nbval_sanitize_with", "absent") is None and SANITIZER.is_file():
         option.nbval_sanitize_with = str(SANITIZER)
 

@@ -4,7 +4,7 @@ The core needs numpy only; ``plots`` and ``lab`` add matplotlib and ipywidgets.
 """
 
 from .check import MODES, epsilon_sweep, gradient_check
-from .compare import THRESHOLDS, Verdict, classify, relative_difference
+from .compare import THRESHOLDS, Verdict, classify, relative_difference, worst_first
 from .layer_check import check_layer
 from .numeric import DEFAULT_EPSILON, central_difference, forward_difference
 from .report import CheckedEntry, GradCheckReport
@@ -22,6 +22,7 @@ __all__ = [
     "Verdict",
     "THRESHOLDS",
     "classify",
+    "worst_first",
     "gradient_check",
     "epsilon_sweep",
     "check_layer",

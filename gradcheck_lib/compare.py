@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["Verdict", "THRESHOLDS", "relative_difference", "classify"]
+__all__ = ["Verdict", "THRESHOLDS", "relative_difference", "classify", "worst_first", "TIE_RTOL"]
+
+# Two arrays' relative differences within this relative distance are a tie: the last bits of a
+# cost, which differ between machines, must not decide which array a report names first.
+TIE_RTOL = 1e-9
 
 
 class Verdict(str, Enum):
@@ -141,3 +146,36 @@ def classify(difference: float) -> Verdict:
         if difference <= upper:
             return verdict
     return Verdict.CRITICAL
+
+
+def worst_first(by_parameter: Mapping[str, float]) -> list[str]:
+    """The array names ranked from the largest relative difference down, ties in layout order.
+
+    The rule, applied at each rank: among the remaining arrays whose difference is within a
+    relative ``TIE_RTOL`` (1e-9) of the largest, the first in layout order (the order of
+    ``by_parameter``) comes first. So the name a report gives as "worst" is the same on every
+    machine when rounding alone tells two arrays apart (a sign flip that sets several to d = 1).
+
+    Parameters
+    ----------
+    by_parameter : mapping of str to float
+        Each array's relative difference, in layout order (``CheckReport.by_parameter``).
+
+    Returns
+    -------
+    list of str
+        Every name of ``by_parameter``, worst first.
+
+    Examples
+    --------
+    >>> worst_first({"W1": 0.2, "b1": 0.9999999999999999, "W2": 0.5, "b2": 1.0})
+    ['b1', 'b2', 'W2', 'W1']
+    """
+    remaining = dict(by_parameter)
+    ranked = []
+    while remaining:
+        largest = max(remaining.values())
+        name = next(n for n, d in remaining.items() if d >= largest * (1 - TIE_RTOL))
+        ranked.append(name)
+        del remaining[name]
+    return ranked

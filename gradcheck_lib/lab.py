@@ -23,6 +23,7 @@ import ipywidgets as widgets
 
 from . import bugs as bug_catalog
 from .bugs import CATALOG, settings_for
+from .compare import worst_first
 from .lab_views import SYMBOL_FONTS as _SYMBOL_FONTS
 from .lab_views import FigurePanel, bug_lines_html, errors_shown
 from .lab_views import symbol as _symbol
@@ -105,9 +106,10 @@ def diagnosis_text(report: GradCheckReport) -> str:
     'Look at dW2 first (its own relative difference is 3.3e-01): dW2 is 2.00× too large.'
     """
     by_parameter = report.by_parameter
-    worst = max(by_parameter, key=by_parameter.get)
+    ranked_all = worst_first(by_parameter)
+    worst = ranked_all[0]
     if report.diagnosis:
-        ranked = sorted(report.diagnosis, key=by_parameter.get, reverse=True)
+        ranked = [name for name in ranked_all if name in report.diagnosis]
         first, others = ranked[0], ranked[1:]
         also = f" Also off: {', '.join('d' + name for name in others)}." if others else ""
         text = (

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 import ipywidgets as widgets
 
 from .bugs import CATALOG
-from .compare import Verdict
+from .compare import Verdict, worst_first
 from .plots import GAP_LIMITS, RENDER_DPI, GapHeatmap, ParameterBars, ThresholdLadder
 from .report import GradCheckReport
 
@@ -124,7 +124,7 @@ class FigurePanel:
 
     def show(self, report: GradCheckReport) -> None:
         """Draw ``report``: its difference, each array's, and the gaps of the worst array."""
-        worst = max(report.by_parameter, key=report.by_parameter.get)
+        worst = worst_first(report.by_parameter)[0]
         self.ladder.update(report.difference)
         self.bars.update(report.by_parameter)
         self.heatmap.update(report.gaps(worst), worst)

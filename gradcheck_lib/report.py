@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .compare import Verdict, classify
+from .compare import Verdict, classify, worst_first
 from .vectors import ParamLayout
 from .wording import headline
 
@@ -168,7 +168,7 @@ class GradCheckReport:
         return lines + list(self.notes)
 
     def _ranked(self) -> list[str]:
-        return sorted(self.by_parameter, key=self.by_parameter.get, reverse=True)
+        return worst_first(self.by_parameter)
 
     def _rows(self) -> list[tuple[str, str, str, Verdict, str, str]]:
         """(name, shape, difference, verdict for the colour, verdict label, diagnosis).

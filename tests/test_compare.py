@@ -6,7 +6,7 @@ import unicodedata
 import numpy as np
 import pytest
 
-from gradcheck_lib import THRESHOLDS, Verdict, classify, relative_difference
+from gradcheck_lib import THRESHOLDS, Verdict, classify, relative_difference, worst_first
 
 
 def independent_relative_difference(a, b):
@@ -187,3 +187,36 @@ def test_error_and_critical_glyphs_differ_in_shape_not_only_in_weight():
         for verdict in (Verdict.ERROR, Verdict.CRITICAL)
     }
     assert names[Verdict.ERROR] != names[Verdict.CRITICAL], names
+
+
+def test_worst_first_breaks_an_exact_tie_by_layout_order():
+    assert worst_first({"W1": 0.5, "b1": 1.0, "W2": 1.0, "b2": 0.1}) == ["b1", "W2", "W1", "b2"]
+    assert worst_first({"W2": 1.0, "b1": 1.0}) == ["W2", "b1"]
+
+
+def test_worst_first_treats_a_rounding_level_gap_as_a_tie_and_a_real_gap_as_an_order():
+    # b1 = 0.9999999999999999 against b2 = 1.0: the sign flip of dZ2, told apart by rounding only
+    near_tie = {"W1": 0.3, "b1": 0.9999999999999999, "W2": 0.3, "b2": 1.0}
+    assert worst_first(near_tie) == ["b1", "b2", "W1", "W2"]
+    assert worst_first({"b1": 1.0 - 1e-6, "b2": 1.0}) == ["b2", "b1"]
+    assert worst_first({"b1": 1.0 - 1e-10, "b2": 1.0}) == ["b1", "b2"]
+
+
+def test_a_report_names_the_same_worst_array_whichever_way_rounding_splits_a_tie():
+    import dataclasses
+
+    from gradcheck_lib.bugs import check_network
+    from gradcheck_lib.lab import diagnosis_text
+
+    report = check_network(bugs=["dZ2_sign_flipped"])
+    tied = [name for name, d in report.by_parameter.items() if d > 0.5]
+    assert len(tied) >= 2, report.by_parameter
+    texts = set()
+    for bigger in tied:
+        by_parameter = dict(report.by_parameter)
+        for name in tied:
+            by_parameter[name] = 1.0 if name == bigger else 0.9999999999999999
+        machine = dataclasses.replace(report, by_parameter=by_parameter)
+        assert machine._ranked()[: len(tied)] == tied
+        texts.add((diagnosis_text(machine), machine.meaning(), tuple(machine.advice())))
+    assert len(texts) == 1, texts

@@ -1,8 +1,11 @@
 """tools/execute_solutions.py stores the same bytes on every run."""
 
 import nbformat
+import pytest
 
-from tools.execute_solutions import merge_streams
+from tools.execute_solutions import execute_notebook, merge_streams, resolve
+
+SOLUTIONS = resolve([])
 
 
 def stream(name, text):
@@ -22,3 +25,16 @@ def test_a_split_and_an_unsplit_run_store_the_same_outputs():
     split = merge_streams([stream("stdout", "x = 1\n"), stream("stdout", "y = 2\n")])
     whole = merge_streams([stream("stdout", "x = 1\ny = 2\n")])
     assert split == whole
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=[path.name for path in SOLUTIONS])
+def test_two_runs_of_a_solution_notebook_store_the_same_bytes(solution):
+    runs = []
+    for _ in range(2):
+        notebook = nbformat.read(solution, as_version=4)
+        execute_notebook(notebook, solution.parent)
+        runs.append(nbformat.writes(notebook, version=4))
+    first, second = (run.splitlines() for run in runs)
+    changed = [f"{a!r} -> {b!r}" for a, b in zip(first, second, strict=False) if a != b]
+    assert runs[0] == runs[1], f"{solution.name}: {changed[:5]}"

@@ -8,6 +8,7 @@ import numpy as np
 from .. import bugs as _bugs
 from .. import network as _network
 from ..check import gradient_check as _gradient_check
+from ..compare import worst_first as _worst_first
 from ..report import GradCheckReport as _GradCheckReport
 from ..vectors import dictionary_to_vector
 from ._common import ExerciseError, _answer, _as_number, _names, _returned_none
@@ -229,7 +230,7 @@ def check_spot_check(spot_check: object) -> str:
                 f"{_names(affects)}: did you pass the gradients spot_check is given? If you "
                 "did, the check looked at too little: spend more of the budget"
             )
-        worst = max(report.by_parameter, key=report.by_parameter.get)
+        worst = _worst_first(report.by_parameter)[0]
         if worst not in affects:
             raise ExerciseError(
                 f"{where}, your report's worst array is {worst}, but the bug is in "
