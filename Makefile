@@ -30,7 +30,7 @@ LAB_ARGS ?=
 APP_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab test check app screenshots solutions learner lint clean grade
+.PHONY: help lab test check app screenshots solutions learner lint clean grade handout
 
 help:
 	@echo "make lab          open the course in JupyterLab (sets up .venv on first use)"
@@ -107,3 +107,7 @@ JOBS ?= 1
 grade: $(RUNTIME_STAMP)
 	$(if $(SUBMISSIONS),,$(error give the folder of submissions: make grade SUBMISSIONS=DIR))
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --timeout=$(TIMEOUT) --jobs=$(JOBS)
+
+# `make handout`: handout/ and handout.zip for learners (learner copies, library, make lab/check; no solutions).
+handout: $(RUNTIME_STAMP)
+	$(BIN)/python tools/handout.py
