@@ -63,7 +63,7 @@ def test_handout_holds_what_make_lab_and_make_check_need(handout):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (handout engineer, out of time): notebooks 02, 05, 07 quote solution lines in hints;"
+    reason="open (out of time): notebooks 02, 05, 07 quote solution lines in their hints;"
     " 08's learner copy shows the capstone network's code by design; the library's reference"
     " implementations (layers.py, capstone.py, exercises/hints.py) must be told apart from leaks",
 )
