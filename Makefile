@@ -30,7 +30,7 @@ LAB_ARGS ?=
 APP_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help lab test check app screenshots solutions learner lint clean grade nbgrader-course
+.PHONY: help lab test check app screenshots solutions learner lint clean grade nbgrader-course handout
 
 help:
 	@echo "make lab          open the course in JupyterLab (sets up .venv on first use)"
@@ -114,3 +114,7 @@ grade: $(RUNTIME_STAMP)
 COURSE ?= nbgrader-course
 nbgrader-course: $(TEST_STAMP)
 	$(BIN)/python tools/nbgrader_course.py $(COURSE)
+
+# `make handout`: handout/ and handout.zip for learners (learner copies, library, make lab/check; no solutions).
+handout: $(RUNTIME_STAMP)
+	$(BIN)/python tools/handout.py

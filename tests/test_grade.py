@@ -23,7 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "notebooks" / "solutions"
 NOTEBOOK_01 = "01_reshaping_parameters.ipynb"
 NOTEBOOK_03 = "03_relative_difference.ipynb"
-TIMEOUT = 10
+TIMEOUT = 3
+STUBBORN_LOOP = (
+    "import signal\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+)
 WRONG_FLATTEN = (
     "columns = [np.reshape(array, -1, order='F') for array in parameters.values()]\n"
     "return np.concatenate(columns)"
@@ -66,9 +69,13 @@ def simulated_class(submissions: Path) -> None:
     deleted = filled(NOTEBOOK_01, **{"1.2": "return dict(zip(names, shapes))"})
     del deleted.cells[check_cell(deleted, "1.2")]
     write(submissions / "carol", NOTEBOOK_01, deleted)
-    # An infinite loop ("while True: pass") is not simulated yet: the timeout's interrupt did not
-    # stop the kernel on the development machine; a wrong answer stands in for it.
-    write(submissions / "carol", NOTEBOOK_03, filled(NOTEBOOK_03, **{"3.2": 'return "fine"'}))
+    write(
+        submissions / "carol", NOTEBOOK_03, filled(NOTEBOOK_03, **{"3.2": "while True:\n    pass"})
+    )
+    # frank: a cell of his own loops and ignores the interrupt; the kernel is restarted.
+    stubborn = filled(NOTEBOOK_01)
+    stubborn.cells.insert(check_cell(stubborn, "1.2"), nbformat.v4.new_code_cell(STUBBORN_LOOP))
+    write(submissions / "frank", NOTEBOOK_01, stubborn)
     # dave: 1.1's cell imports a module the grader lacks; 03 raises in a cell of his own.
     missing = filled(NOTEBOOK_01)
     index = check_cell(missing, "1.1") - 1
@@ -96,7 +103,7 @@ EXPECTED = {  # (student, exercise) -> (points, a phrase the message must hold)
     ("carol", "1.1"): (2, "✓ Exercise 1.1"),
     ("carol", "1.2"): (0, "had been deleted"),
     ("carol", "3.1"): (2, "✓ Exercise 3.1"),
-    ("carol", "3.2"): (0, "Exercise 3.2's check"),
+    ("carol", "3.2"): (0, "ran longer than 3 s (timeout)"),
     ("dave", "1.1"): (0, "No module named 'no_such_module'"),
     ("dave", "1.2"): (2, "✓ Exercise 1.2"),
     ("dave", "3.1"): (2, "✓ Exercise 3.1"),
@@ -105,6 +112,8 @@ EXPECTED = {  # (student, exercise) -> (points, a phrase the message must hold)
     ("erin", "1.2"): (0, "is empty"),
     ("erin", "3.1"): (0, "not valid JSON"),
     ("erin", "3.2"): (0, "not valid JSON"),
+    ("frank", "1.1"): (2, "✓ Exercise 1.1"),
+    ("frank", "1.2"): (0, "ran longer than 3 s (timeout)"),
 }
 
 

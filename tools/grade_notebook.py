@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 
 from tools.execute_solutions import CURRENT_ENV_KERNEL, _CurrentEnvKernelSpecs
@@ -31,6 +32,33 @@ from tools.exercise_cells import Exercise, exercises
 
 DEFAULT_TIMEOUT = 60
 INTERRUPTED = "KeyboardInterrupt"
+TIMED_OUT = "CellTimeout"
+
+
+class _TimeoutRestartingClient(NotebookClient):
+    """A client that, when a cell outlives its timeout, interrupts the kernel and, if the
+    interrupt does not stop the cell within one more timeout, restarts the kernel.
+
+    With ipykernel 7 the interrupt's SIGINT may never become a KeyboardInterrupt in a busy cell
+    (``while True: pass`` ran on for more than 10 minutes): nbclient then waits forever, one
+    interrupt per timeout. Here the cell gets an error output named ``CellTimeout`` and the run goes
+    on with the next cell, in a fresh kernel.
+    """
+
+    _interrupted_cell: object = None
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        if cell is None or self._interrupted_cell is not cell:
+            self._interrupted_cell = cell
+            return await super()._async_handle_timeout(timeout, cell)
+        self._interrupted_cell = None
+        await ensure_async(self.km.restart_kernel(now=True))
+        cell.outputs.append(
+            nbformat.v4.new_output(
+                "error", ename=TIMED_OUT, evalue=f"longer than {timeout} s", traceback=[]
+            )
+        )
+        return {"content": {"status": "error", "ename": TIMED_OUT, "evalue": "", "traceback": []}}
 
 
 @dataclass(frozen=True)
@@ -133,11 +161,11 @@ def restore_checks(
 def execute(notebook: nbformat.NotebookNode, timeout: int) -> str:
     """Run every cell in a fresh kernel in a temporary folder; return "" or why the run stopped."""
     _let_the_kernel_be_interrupted()
-    kernel_manager = KernelManager(
+    kernel_manager = AsyncKernelManager(
         kernel_name=CURRENT_ENV_KERNEL, kernel_spec_manager=_CurrentEnvKernelSpecs()
     )
     with tempfile.TemporaryDirectory(prefix="grade-") as folder:
-        client = NotebookClient(
+        client = _TimeoutRestartingClient(
             notebook,
             km=kernel_manager,
             timeout=timeout,
@@ -181,8 +209,13 @@ def _earlier_failure(notebook: nbformat.NotebookNode, before: int, timeout: int)
 
 
 def _describe(error: nbformat.NotebookNode, timeout: int) -> str:
-    if error.ename == INTERRUPTED:
-        return f"it ran longer than {timeout} s and was stopped (an infinite loop?)"
+    if error.ename in {INTERRUPTED, TIMED_OUT}:
+        return (
+            f"cell ran longer than {timeout} s (timeout) and was stopped: an infinite loop? "
+            "The kernel was restarted, so later cells ran without this cell's results"
+            if error.ename == TIMED_OUT
+            else f"cell ran longer than {timeout} s (timeout) and was interrupted (infinite loop?)"
+        )
     return f"{error.ename}: {error.evalue}"
 
 
@@ -210,7 +243,7 @@ def score(
         return False, f"to do: {error.evalue or exercise.task}" + put_back
     context = (
         ""
-        if error.ename in {"ExerciseError", INTERRUPTED}
+        if error.ename in {"ExerciseError", INTERRUPTED, TIMED_OUT}
         else _earlier_failure(notebook, check, timeout)
     )
     return False, f"{where} fails: {_describe(error, timeout)}{context}{put_back}"
