@@ -9,14 +9,14 @@ The hidden affine layers have no bias: batch normalization subtracts the batch m
 before it has a gradient of exactly zero, and its numerical gradient would be pure rounding noise.
 Each ``beta_l`` does the bias's job.
 
-The forward pass is the library's (:func:`forward`). The backward pass is the learner's: the text
-:data:`SOLUTION_CODE`, written in the course's style (one statement per forward statement, in
-reverse, each with its equation), defines ``affine_backward``, ``batchnorm_backward``,
-``relu_backward``, ``softmax_backward`` and ``network_backward``. The learner's copy of notebook 08
-holds that code with the bugs of one seed planted in it (:func:`learner_code`): each
-:class:`CapstoneBug` replaces exactly one line. A seed picks one bug from each of three groups
-(:data:`BUG_GROUPS`), so every seed gives three bugs in three different functions;
-:func:`seed_for_student` turns a student id into a seed.
+The forward pass is the library's (:func:`forward`). The backward pass is the learner's: five
+functions, ``affine_backward``, ``batchnorm_backward``, ``relu_backward``, ``softmax_backward`` and
+``network_backward`` (:data:`BACKWARD_FUNCTIONS`), written in the course's style (one statement per
+forward statement, in reverse, each with its equation). The learner's copy of notebook 08 holds
+them with the bugs of one seed planted, each bug one line written wrong; a seed picks one bug slot
+from each of three groups (:data:`BUG_SLOTS`, :func:`bug_slots`), so every seed gives three bugs in
+three different functions; :func:`seed_for_student` turns a student id into a seed. The correct code
+and the bugs' lines are the instructor's answer key, tools/capstone_key.py, which no learner runs.
 """
 
 from __future__ import annotations
@@ -33,24 +33,20 @@ from .layers import affine_forward, batchnorm_forward, relu_forward, softmax_for
 
 __all__ = [
     "BACKWARD_FUNCTIONS",
-    "BUG_GROUPS",
-    "CAPSTONE_BUGS",
+    "BUG_SLOTS",
     "DEFAULT_SEED",
     "NOTEBOOK_PROBLEM",
-    "SOLUTION_CODE",
-    "CapstoneBug",
     "CapstoneProblem",
     "Descent",
+    "bug_slots",
     "compile_backward",
     "cost_function",
     "descent_step",
     "forward",
     "init_parameters",
     "layer_count",
-    "learner_code",
     "make_spirals",
-    "plant_bugs",
-    "planted_bugs",
+    "planted_functions",
     "seed_for_student",
     "train",
 ]
@@ -340,73 +336,15 @@ BACKWARD_FUNCTIONS = (
     "network_backward",
 )
 
-#: The backward pass as the learner writes it, correct: the solution of Exercise 8.1.
-SOLUTION_CODE = '''\
-def affine_backward(dout, cache):
-    """Backward pass of out = x w + b, for x (N, D), w (D, M), b (M,). Returns dx, dw, db."""
-    x, w, b = cache
-    db = np.sum(dout, axis=0)  # out = x w + b, with respect to b
-    dw = x.T @ dout  # out = x w + b, with respect to w
-    dx = dout @ w.T  # out = x w + b, with respect to x
-    return dx, dw, db
 
-
-def batchnorm_backward(dout, cache):
-    """Backward pass of batch normalization (training mode). Returns dx, dgamma, dbeta."""
-    xc, std, xhat, gamma = cache
-    N = dout.shape[0]
-    dbeta = np.sum(dout, axis=0)  # out = gamma xhat + beta, with respect to beta
-    dgamma = np.sum(dout * xhat, axis=0)  # out = gamma xhat + beta, with respect to gamma
-    dxhat = dout * gamma  # out = gamma xhat + beta, with respect to xhat
-    dstd = -np.sum(dxhat * xc, axis=0) / std**2  # xhat = xc / std, with respect to std
-    dvar = dstd / (2 * std)  # std = sqrt(var + eps)
-    dxc = dxhat / std + 2 * xc * dvar / N  # xhat = xc / std and var = 1/N sum_n xc^2
-    dmu = -np.sum(dxc, axis=0)  # xc = x - mu, with respect to mu
-    dx = dxc + dmu / N  # xc = x - mu and mu = 1/N sum_n x, with respect to x
-    return dx, dgamma, dbeta
-
-
-def relu_backward(dout, cache):
-    """Backward pass of out = max(x, 0), elementwise. Returns dx."""
-    x = cache
-    dx = dout * (x > 0)  # out = max(x, 0)
-    return dx
-
-
-def softmax_backward(dloss, cache):
-    """Backward pass of the softmax loss, p = softmax(scores). Returns dscores."""
-    probs, y = cache
-    N = probs.shape[0]
-    one_hot = np.eye(probs.shape[1])[y]  # one_hot[n, c] = 1 where c == y[n], else 0
-    dscores = dloss * (probs - one_hot) / N  # loss = -1/N sum_n log p[n, y[n]]
-    return dscores
-
-
-def network_backward(caches, parameters, reg):
-    """The forward pass read in reverse. Returns grads: "dW1", "dgamma1", ..., "dWL", "dbL"."""
-    L = sum(1 for name in parameters if name.startswith("W"))  # number of affine layers
-    grads = {}
-    dscores = softmax_backward(1.0, caches["softmax"])  # loss = softmax_loss(scores, y)
-    cache = caches[f"affine{L}"]  # scores = a W_L + b_L
-    da, grads[f"dW{L}"], grads[f"db{L}"] = affine_backward(dscores, cache)
-    for layer in range(L - 1, 0, -1):
-        dh = relu_backward(da, caches[f"relu{layer}"])  # a = max(h, 0)
-        cache = caches[f"batchnorm{layer}"]  # h = batchnorm(z, gamma_l, beta_l)
-        dz, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(dh, cache)
-        da, grads[f"dW{layer}"], _ = affine_backward(dz, caches[f"affine{layer}"])  # z = a W_l
-    for layer in range(1, L + 1):
-        grads[f"dW{layer}"] += reg * parameters[f"W{layer}"]  # loss += reg/2 ||W_l||^2
-    return grads
-'''
-
-
-def compile_backward(code: str = SOLUTION_CODE) -> dict[str, Callable]:
+def compile_backward(code: str) -> dict[str, Callable]:
     """Run the text of a backward pass and return the functions it defines.
 
     Parameters
     ----------
     code : str
-        Code in the form of :data:`SOLUTION_CODE` (``np`` is available to it).
+        The code of the learner's answer cell, which defines :data:`BACKWARD_FUNCTIONS`
+        (``np`` is available to it).
 
     Returns
     -------
@@ -424,102 +362,20 @@ def compile_backward(code: str = SOLUTION_CODE) -> dict[str, Callable]:
 
 # ------------------------------------------------------------------------------- the bugs
 
-
-@dataclass(frozen=True)
-class CapstoneBug:
-    """One line of :data:`SOLUTION_CODE`, written wrong.
-
-    Attributes
-    ----------
-    name : str
-        Key in :data:`CAPSTONE_BUGS`.
-    function : str
-        The function whose line it replaces, one of :data:`BACKWARD_FUNCTIONS`.
-    correct : str
-        The statement as the solution writes it (the line's code, without its comment).
-    wrong : str
-        The statement with the bug.
-    affects : tuple of str
-        The outputs of ``function`` that come out wrong: ``("dx",)`` for a layer, or the
-        gradient names (``"dW"`` for every dW_l, ``"dWL"`` for the last one) for the network.
-    """
-
-    name: str
-    function: str
-    correct: str
-    wrong: str
-    affects: tuple[str, ...]
-
-
-_BUGS = (
-    CapstoneBug(
-        "affine_dw_averaged", "affine_backward", "dw = x.T @ dout", "dw = x.T @ dout / len(x)",
-        ("dw",),
-    ),
-    CapstoneBug(
-        "affine_db_mean", "affine_backward", "db = np.sum(dout, axis=0)",
-        "db = np.mean(dout, axis=0)", ("db",),
-    ),
-    CapstoneBug(
-        "relu_mask_from_dout", "relu_backward", "dx = dout * (x > 0)", "dx = dout * (dout > 0)",
-        ("dx",),
-    ),
-    CapstoneBug(
-        "softmax_label_not_subtracted", "softmax_backward",
-        "dscores = dloss * (probs - one_hot) / N", "dscores = dloss * probs / N", ("dscores",),
-    ),
-    CapstoneBug(
-        "softmax_mean_forgotten", "softmax_backward", "dscores = dloss * (probs - one_hot) / N",
-        "dscores = dloss * (probs - one_hot)", ("dscores",),
-    ),
-    CapstoneBug(
-        "batchnorm_dgamma_sum_dout", "batchnorm_backward",
-        "dgamma = np.sum(dout * xhat, axis=0)", "dgamma = np.sum(dout, axis=0)", ("dgamma",),
-    ),
-    CapstoneBug(
-        "batchnorm_gamma_forgotten", "batchnorm_backward", "dxhat = dout * gamma",
-        "dxhat = dout", ("dx",),
-    ),
-    CapstoneBug(
-        "batchnorm_sqrt_derivative", "batchnorm_backward", "dvar = dstd / (2 * std)",
-        "dvar = dstd / std", ("dx",),
-    ),
-    CapstoneBug(
-        "batchnorm_variance_term_forgotten", "batchnorm_backward",
-        "dxc = dxhat / std + 2 * xc * dvar / N", "dxc = dxhat / std", ("dx",),
-    ),
-    CapstoneBug(
-        "batchnorm_mean_term_forgotten", "batchnorm_backward", "dx = dxc + dmu / N", "dx = dxc",
-        ("dx",),
-    ),
-    CapstoneBug(
-        "l2_half_forgotten", "network_backward",
-        'grads[f"dW{layer}"] += reg * parameters[f"W{layer}"]',
-        'grads[f"dW{layer}"] += 2 * reg * parameters[f"W{layer}"]', ("dW",),
-    ),
-    CapstoneBug(
-        "l2_last_layer_skipped", "network_backward", "for layer in range(1, L + 1):",
-        "for layer in range(1, L):", ("dWL",),
-    ),
-)  # fmt: skip
-
-#: Every capstone bug by name.
-CAPSTONE_BUGS: dict[str, CapstoneBug] = {bug.name: bug for bug in _BUGS}
-
-#: A seed picks one bug from each group, so its three bugs sit in three different functions:
-#: batch normalization (the course's highlight), another layer, and the glue of network_backward.
-BUG_GROUPS: dict[str, tuple[str, ...]] = {
-    "batchnorm": tuple(bug.name for bug in _BUGS if bug.function == "batchnorm_backward"),
-    "layer": tuple(
-        bug.name for bug in _BUGS if bug.function in ("affine_backward", "relu_backward")
-    )
-    + tuple(bug.name for bug in _BUGS if bug.function == "softmax_backward"),
-    "network": tuple(bug.name for bug in _BUGS if bug.function == "network_backward"),
+#: Where a planted bug can sit: each group lists its bugs' functions, one slot per bug. A seed
+#: picks one slot of each group, so its three bugs sit in three different functions: batch
+#: normalization (the course's highlight), another layer, and the glue of network_backward. Which
+#: line each slot's bug changes is the instructor's answer key (tools/capstone_key.py), which the
+#: handout leaves out: the checker knows where bugs were planted, not what they are.
+BUG_SLOTS: dict[str, tuple[str, ...]] = {
+    "batchnorm": ("batchnorm_backward",) * 5,
+    "layer": ("affine_backward", "affine_backward", "relu_backward") + ("softmax_backward",) * 2,
+    "network": ("network_backward",) * 2,
 }
 
 
-def planted_bugs(seed: int = DEFAULT_SEED) -> tuple[CapstoneBug, ...]:
-    """The bugs that seed ``seed`` plants: one per group of :data:`BUG_GROUPS`, in code order.
+def bug_slots(seed: int = DEFAULT_SEED) -> tuple[tuple[str, int], ...]:
+    """The slots that seed ``seed`` plants bugs in: ``(group, index)`` pairs, in code order.
 
     Parameters
     ----------
@@ -528,54 +384,25 @@ def planted_bugs(seed: int = DEFAULT_SEED) -> tuple[CapstoneBug, ...]:
 
     Returns
     -------
-    tuple of CapstoneBug
-        Three bugs, in the order their functions appear in :data:`SOLUTION_CODE`.
+    tuple of (str, int)
+        One slot of each group of :data:`BUG_SLOTS`, ordered as their functions appear in the
+        learner's code (:data:`BACKWARD_FUNCTIONS`).
     """
     if isinstance(seed, bool) or int(seed) != seed or seed < 0:
         raise ValueError(f"the capstone seed must be a non-negative integer, got {seed!r}")
     rng = np.random.default_rng([BUG_STREAM, int(seed)])
-    names = [group[rng.integers(len(group))] for group in BUG_GROUPS.values()]
-    chosen = [CAPSTONE_BUGS[name] for name in names]
-    return tuple(sorted(chosen, key=lambda bug: BACKWARD_FUNCTIONS.index(bug.function)))
+    slots = [(group, int(rng.integers(len(slots)))) for group, slots in BUG_SLOTS.items()]
+    return tuple(sorted(slots, key=lambda slot: BACKWARD_FUNCTIONS.index(_function(slot))))
 
 
-def plant_bugs(code: str, bugs: tuple[CapstoneBug, ...]) -> str:
-    """Replace each bug's correct statement in ``code`` by its wrong one, keeping the comment.
-
-    Raises
-    ------
-    ValueError
-        When a bug's statement is not on exactly one line of ``code`` (the code was edited
-        so that the bug no longer fits).
-    """
-    lines = code.split("\n")
-    for bug in bugs:
-        where = [i for i, line in enumerate(lines) if _statement(line) == bug.correct]
-        if len(where) != 1:
-            raise ValueError(
-                f"bug {bug.name!r} replaces the statement {bug.correct!r}, which is on "
-                f"{len(where)} lines of the code instead of one"
-            )
-        line = lines[where[0]]
-        indent = line[: len(line) - len(line.lstrip())]
-        comment = line[len(indent) + len(bug.correct) :]
-        lines[where[0]] = _aligned(indent + bug.wrong, comment)
-    return "\n".join(lines)
+def planted_functions(seed: int = DEFAULT_SEED) -> tuple[str, ...]:
+    """The functions that hold a bug in the learner copy of seed ``seed``, in code order."""
+    return tuple(_function(slot) for slot in bug_slots(seed))
 
 
-def _statement(line: str) -> str:
-    return line.split("  #", 1)[0].strip()
-
-
-def _aligned(code: str, comment: str) -> str:
-    # ruff format keeps a comment's own spacing after "#" but puts two spaces before it
-    comment = comment.strip()
-    return f"{code}  {comment}" if comment else code
-
-
-def learner_code(seed: int = DEFAULT_SEED) -> str:
-    """:data:`SOLUTION_CODE` with the bugs of ``seed`` planted: the learner's Exercise 8.1."""
-    return plant_bugs(SOLUTION_CODE, planted_bugs(seed))
+def _function(slot: tuple[str, int]) -> str:
+    group, index = slot
+    return BUG_SLOTS[group][index]
 
 
 def seed_for_student(student: str) -> int:

@@ -20,20 +20,21 @@ from gradcheck_lib import capstone, check_layer, gradient_check, layers
 from gradcheck_lib.exercises import ExerciseError
 from gradcheck_lib.exercises.capstone import HELD_OUT_NETWORKS, check_capstone
 from tools import build_learner_copies as builder
+from tools import capstone_key as key
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "notebooks" / "solutions" / "08_capstone.ipynb"
 LEARNER = REPO / "notebooks" / "08_capstone.ipynb"
 SEEDS = [0, 1, 2, 3, 5, 8, 13, 21]
 PROBLEM = capstone.NOTEBOOK_PROBLEM
-REFERENCE = capstone.compile_backward()
+REFERENCE = capstone.compile_backward(key.SOLUTION_CODE)
 LAYER_OF = {
     "affine_backward": (layers.affine_forward, "affine"),
     "batchnorm_backward": (layers.batchnorm_forward, "batchnorm"),
     "relu_backward": (layers.relu_forward, "relu"),
     "softmax_backward": (layers.softmax_forward, "softmax"),
 }
-BUGS = list(capstone.CAPSTONE_BUGS.values())
+BUGS = list(key.CAPSTONE_BUGS.values())
 
 
 def layer_inputs(function: str, seed: int = 3) -> dict:
@@ -59,7 +60,7 @@ def network_report(functions, parameters=None):
 
 
 def with_bugs(*bugs):
-    return capstone.compile_backward(capstone.plant_bugs(capstone.SOLUTION_CODE, bugs))
+    return capstone.compile_backward(key.plant_bugs(key.SOLUTION_CODE, bugs))
 
 
 def checker_verdict(functions, seed):
@@ -157,9 +158,7 @@ def test_descent_step_matches_the_gradient_only_when_it_is_right():
         cost, parameters, REFERENCE["network_backward"](caches, parameters, PROBLEM.reg), 1e-4
     )
     assert right.ratio == pytest.approx(1.0, abs=1e-2)
-    buggy = with_bugs(capstone.CAPSTONE_BUGS["batchnorm_variance_term_forgotten"])[
-        "network_backward"
-    ]
+    buggy = with_bugs(key.CAPSTONE_BUGS["batchnorm_variance_term_forgotten"])["network_backward"]
     wrong = capstone.descent_step(cost, parameters, buggy(caches, parameters, PROBLEM.reg), 1e-4)
     assert abs(wrong.ratio - 1.0) > 0.05
     with pytest.raises(ValueError, match="step"):
@@ -206,11 +205,11 @@ def test_a_glue_bug_passes_every_layer_check_and_blames_only_weights(bug):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_seed_plants_three_bugs_in_three_functions_that_survive_training(seed):
-    bugs = capstone.planted_bugs(seed)
-    assert bugs == capstone.planted_bugs(seed), "a seed must always plant the same bugs"
+    bugs = key.planted_bugs(seed)
+    assert bugs == key.planted_bugs(seed), "a seed must always plant the same bugs"
     assert len({bug.function for bug in bugs}) == 3
-    code = capstone.learner_code(seed)
-    assert code != capstone.SOLUTION_CODE and all(bug.wrong in code for bug in bugs)
+    code = key.learner_code(seed)
+    assert code != key.SOLUTION_CODE and all(bug.wrong in code for bug in bugs)
     functions = capstone.compile_backward(code)
     assert network_report(functions).verdict == "critical"
     X, y, parameters, _ = notebook_state()
@@ -224,26 +223,49 @@ def test_every_seed_plants_three_bugs_in_three_functions_that_survive_training(s
 
 
 def test_seeds_differ_and_student_ids_give_stable_seeds():
-    assert len({capstone.planted_bugs(seed) for seed in range(40)}) > 10
+    assert len({key.planted_bugs(seed) for seed in range(40)}) > 10
     assert capstone.seed_for_student("Ada") == capstone.seed_for_student(" ada ")
     assert capstone.seed_for_student("Ada") != capstone.seed_for_student("Grace")
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError, match="seed"):
-            capstone.planted_bugs(bad)
+            key.planted_bugs(bad)
     with pytest.raises(ValueError, match="student"):
         capstone.seed_for_student("  ")
 
 
+def test_the_answer_key_and_the_librarys_bug_slots_agree():
+    groups = key.bug_groups()
+    assert {group: tuple(bug.function for bug in bugs) for group, bugs in groups.items()} == (
+        capstone.BUG_SLOTS
+    )
+    assert sum(map(len, groups.values())) == len(key.CAPSTONE_BUGS), "every bug sits in a slot"
+    for seed in range(60):
+        assert capstone.planted_functions(seed) == tuple(b.function for b in key.planted_bugs(seed))
+
+
+def test_the_library_holds_no_answer_key():
+    assert not hasattr(capstone, "SOLUTION_CODE") and not hasattr(capstone, "CAPSTONE_BUGS")
+    library = "\n".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "gradcheck_lib").rglob("*.py")
+    )
+    imports = re.findall(r"^\s*(?:from|import)\s+(?:tools\b|\S*capstone_key\b).*$", library, re.M)
+    assert imports == [], "nothing a learner runs may import the answer key"
+    glue = key.SOLUTION_CODE[key.SOLUTION_CODE.index("def network_backward") :]
+    statements = {line.split("  #")[0].strip() for line in glue.splitlines()}
+    assert [line for line in statements if len(line) >= 20 and line in library] == []
+    assert len(statements) > 10, "negative control: the glue was found"
+
+
 def test_plant_bugs_refuses_code_that_no_longer_holds_the_line():
-    bug = capstone.CAPSTONE_BUGS["batchnorm_mean_term_forgotten"]
+    bug = key.CAPSTONE_BUGS["batchnorm_mean_term_forgotten"]
     with pytest.raises(ValueError, match="batchnorm_mean_term_forgotten"):
-        capstone.plant_bugs(capstone.SOLUTION_CODE.replace(bug.correct, "dx = dxc + dmu / N * 1"),
+        key.plant_bugs(key.SOLUTION_CODE.replace(bug.correct, "dx = dxc + dmu / N * 1"),
                             (bug,))  # fmt: skip
 
 
 def test_every_planted_line_is_formatted_as_ruff_formats_it(tmp_path):
     for bug in BUGS:
-        code = capstone.plant_bugs(capstone.SOLUTION_CODE, (bug,))
+        code = key.plant_bugs(key.SOLUTION_CODE, (bug,))
         (tmp_path / f"{bug.name}.py").write_text("import numpy as np\n\n\n" + code)
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
     result = subprocess.run(
@@ -269,10 +291,10 @@ def network_backward(caches, parameters, reg):
 
 @pytest.mark.parametrize("seed", SEEDS[:5])
 def test_checker_rejects_the_untouched_copy_and_names_every_planted_function(seed):
-    passed, message = checker_verdict(capstone.compile_backward(capstone.learner_code(seed)), seed)
+    passed, message = checker_verdict(capstone.compile_backward(key.learner_code(seed)), seed)
     assert not passed
-    assert "as handed out" in message and "3 bugs" in message
-    for bug in capstone.planted_bugs(seed):
+    assert "none of the 3 bugs is fixed yet" in message
+    for bug in key.planted_bugs(seed):
         assert bug.function in message
         assert bug.wrong not in message and bug.correct not in message, "no fix given away"
 
@@ -280,7 +302,7 @@ def test_checker_rejects_the_untouched_copy_and_names_every_planted_function(see
 @pytest.mark.parametrize("seed", SEEDS[:5])
 @pytest.mark.parametrize("fixed", range(3))
 def test_checker_tells_a_partial_fix_what_remains(seed, fixed):
-    planted = capstone.planted_bugs(seed)
+    planted = key.planted_bugs(seed)
     remaining = planted[:fixed] + planted[fixed + 1 :]
     passed, message = checker_verdict(with_bugs(*remaining), seed)
     assert not passed
@@ -292,7 +314,7 @@ def test_checker_tells_a_partial_fix_what_remains(seed, fixed):
 
 @pytest.mark.parametrize("seed", SEEDS[:5])
 def test_checker_rejects_a_fix_that_special_cases_the_notebooks_network(seed):
-    code = capstone.learner_code(seed) + SPECIAL_CASED
+    code = key.learner_code(seed) + SPECIAL_CASED
     namespace = {"np": np, "_right_for_the_notebook": REFERENCE["network_backward"]}
     exec(compile(code, "<special-cased>", "exec"), namespace)
     X, y, parameters, caches = notebook_state()
@@ -305,7 +327,7 @@ def test_checker_rejects_a_fix_that_special_cases_the_notebooks_network(seed):
 
 
 def test_checker_rejects_a_size_hard_coded_in_a_layer():
-    code = capstone.SOLUTION_CODE.replace("    N = dout.shape[0]\n", "    N = 90\n")
+    code = key.SOLUTION_CODE.replace("    N = dout.shape[0]\n", "    N = 90\n")
     passed, message = checker_verdict(capstone.compile_backward(code), 0)
     assert not passed and "batchnorm_backward returns a wrong dx" in message
     assert "not for other networks" in message
@@ -318,24 +340,24 @@ def test_checker_passes_the_complete_fix_whatever_the_seed(seed):
 
 
 def test_checker_accepts_a_different_but_correct_batchnorm_formula():
-    compact = capstone.SOLUTION_CODE.replace(
+    compact = key.SOLUTION_CODE.replace(
         "    dx = dxc + dmu / N",
         "    dx = gamma / (N * std) * (N * dout - dbeta - xhat * dgamma)",
     )
-    assert compact != capstone.SOLUTION_CODE
+    assert compact != key.SOLUTION_CODE
     assert checker_verdict(capstone.compile_backward(compact), 0)[0]
 
 
 def test_checker_reports_a_changed_function_that_had_no_bug():
-    planted = capstone.planted_bugs(0)
+    planted = key.planted_bugs(0)
     assert "relu_backward" not in {bug.function for bug in planted}
-    code = capstone.SOLUTION_CODE.replace("dx = dout * (x > 0)", "dx = dout * (x > 1)")
+    code = key.SOLUTION_CODE.replace("dx = dout * (x > 0)", "dx = dout * (x > 1)")
     passed, message = checker_verdict(capstone.compile_backward(code), 0)
     assert not passed and "relu_backward had no bug as handed out" in message
 
 
 def test_checker_explains_a_crash_and_a_missing_function():
-    code = capstone.SOLUTION_CODE.replace("    N = dout.shape[0]\n", "    N = dout.shape[5]\n")
+    code = key.SOLUTION_CODE.replace("    N = dout.shape[0]\n", "    N = dout.shape[5]\n")
     passed, message = checker_verdict(capstone.compile_backward(code), 0)
     assert not passed and "your batchnorm_backward raised IndexError" in message
     namespace = {"np": np}
@@ -353,7 +375,7 @@ def test_the_solution_cell_holds_the_reference_code():
     notebook = nbformat.read(SOLUTION, as_version=4)
     (cell,) = [cell for cell in notebook.cells if builder.is_capstone_cell(cell)]
     (block,) = builder.solution_blocks(cell.source)
-    assert block.body.rstrip() == capstone.SOLUTION_CODE.rstrip()
+    assert block.body.rstrip() == key.SOLUTION_CODE.rstrip()
     assert cell.metadata["tags"] == ["exercise", "capstone"] and cell.metadata["points"] > 0
 
 
@@ -363,7 +385,7 @@ def test_the_learner_copy_holds_the_seeds_bugs_between_the_markers(seed):
     code_cells = [cell for cell in learner.cells if cell.cell_type == "code"]
     (cell,) = [cell for cell in code_cells if builder.is_capstone_cell(cell)]
     (block,) = builder.solution_blocks(cell.source)
-    assert block.body.rstrip() == capstone.learner_code(seed).rstrip()
+    assert block.body.rstrip() == key.learner_code(seed).rstrip()
     assert "NotImplementedError" not in cell.source
     (seed_cell,) = [
         c for c in code_cells if builder.CAPSTONE_SEED_TAG in c.metadata.get("tags", [])
@@ -385,7 +407,7 @@ def test_builder_cli_builds_one_students_copy(tmp_path, capsys):
     assert f"capstone seed {seed}" in capsys.readouterr().out
     text = (tmp_path / "ada" / SOLUTION.name).read_text(encoding="utf-8")
     assert f"CAPSTONE_SEED = {seed}" in text
-    for bug in capstone.planted_bugs(seed):
+    for bug in key.planted_bugs(seed):
         assert bug.wrong.replace('"', '\\"') in text
     with pytest.raises(SystemExit):
         builder.main([*dirs, "--capstone-seed", "-3"])
@@ -419,4 +441,4 @@ def test_learner_copy_fails_its_check_with_the_checkers_message_and_the_solution
     assert failed == [f"notebooks/08_capstone.ipynb::Cell {i}" for i in check_index], result.stdout[
         -3000:
     ]
-    assert "this is still the backward pass as handed out" in result.stdout
+    assert "none of the 3 bugs is fixed yet" in result.stdout

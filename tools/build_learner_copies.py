@@ -68,6 +68,7 @@ if __package__ in (None, ""):  # run as a script: make `tools` importable
     sys.path.insert(0, str(REPO))
 
 from gradcheck_lib import capstone  # noqa: E402
+from tools import capstone_key  # noqa: E402
 from tools.exercise_cells import declared_points, is_answer_cell  # noqa: E402
 
 SOLUTIONS_DIR = REPO / "notebooks" / "solutions"
@@ -326,9 +327,9 @@ def capstone_source(source: str, seed: int, where: str = "cell") -> str:
     The markers stay, so the learner (and a grader) can see which code is theirs to fix.
     """
     lines = source.splitlines()
-    bugs = capstone.planted_bugs(seed)
+    bugs = capstone_key.planted_bugs(seed)
     for block in reversed(solution_blocks(source, where)):
-        buggy = capstone.plant_bugs(block.body, bugs).split("\n")
+        buggy = capstone_key.plant_bugs(block.body, bugs).split("\n")
         indented = [block.indent + line if line.strip() else line for line in buggy]
         lines[block.start + 1 : block.stop] = indented
     return "\n".join(lines) + ("\n" if source.endswith("\n") else "")

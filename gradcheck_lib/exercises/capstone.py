@@ -1,11 +1,15 @@
 """Checker for notebook 08, the capstone: the learner's fixed backward pass, on unseen networks.
 
 The learner's copy holds the backward pass of :mod:`gradcheck_lib.capstone` with the bugs of one
-seed. :func:`check_capstone` compares the learner's five functions with the reference on layers and
-networks that the notebook never shows (other sizes, depths, seeds and L2 strengths), so a patch
-that only fits the notebook's network does not pass. It says what is still wrong, by function and
-array, without saying how to fix it; it counts the planted bugs still there; and it recognizes the
-untouched copy and a fix that special-cases the notebook's inputs.
+seed. :func:`check_capstone` tests the learner's five functions on layers and networks that the
+notebook never shows (other sizes, depths, seeds and L2 strengths), so a patch that only fits the
+notebook's network does not pass. It needs no answer key: each layer function is compared with the
+library's layer (:mod:`gradcheck_lib.layers`, which notebook 07 checks against central
+differences), and ``network_backward`` is judged by :func:`~gradcheck_lib.gradient_check` itself,
+first with the library's layers in place of the learner's (the code between the layers alone), then
+as it is. It says what is still wrong, by function and array, without saying how to fix it; it
+counts the planted bugs still there (it knows which functions hold one, not what they are); and it
+recognizes a fix that special-cases the notebook's inputs.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from typing import Any
 import numpy as np
 
 from .. import capstone as _capstone
+from .. import layers as _layers
+from ..check import gradient_check as _gradient_check
 from ..compare import relative_difference as _relative_difference
 from ..layers import affine_forward, batchnorm_forward, relu_forward, softmax_forward
 from ._common import ExerciseError
 
-__all__ = ["AGREEMENT", "check_capstone"]
+__all__ = ["AGREEMENT", "HELD_OUT_NETWORKS", "REFERENCE_LAYERS", "check_capstone"]
 
 #: Two backward passes agree when every array's relative difference is at most this: far above
 #: the rounding of a different but correct formula (about 1e-15), far below any bug.
@@ -33,6 +39,14 @@ AGREEMENT = 1e-8
 CHECK_STREAM = 80
 
 _LAYER_FUNCTIONS = _capstone.BACKWARD_FUNCTIONS[:-1]
+
+#: What each layer function is compared with: the library's layers, checked in notebook 07.
+REFERENCE_LAYERS: dict[str, Callable] = {
+    "affine_backward": _layers.affine_backward,
+    "batchnorm_backward": _layers.batchnorm_backward,
+    "relu_backward": _layers.relu_backward,
+    "softmax_backward": _layers.softmax_backward,
+}
 _OUTPUTS = {
     "affine_backward": ("dx", "dw", "db"),
     "batchnorm_backward": ("dx", "dgamma", "dbeta"),
@@ -92,11 +106,15 @@ class _Network:
     reg: float
     seed: int
 
-    def arguments(self) -> tuple:
+    def problem(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:
+        """X, y, the parameters at initialization, and reg."""
         X, y = _capstone.make_spirals(per_class=7 + self.seed, classes=self.classes, seed=self.seed)
         parameters = _capstone.init_parameters(self.hidden, classes=self.classes, seed=self.seed)
-        _, caches = _capstone.forward(X, y, parameters, self.reg)
-        return caches, parameters, self.reg
+        return X, y, parameters, self.reg
+
+    def arguments(self) -> tuple:
+        """``(caches, parameters, reg)``: what network_backward receives on this network."""
+        return _arguments(*self.problem())
 
     @property
     def described(self) -> str:
@@ -115,11 +133,14 @@ HELD_OUT_NETWORKS = (
 )
 
 
-def _notebook_arguments() -> tuple:
+def _arguments(X: np.ndarray, y: np.ndarray, parameters: dict, reg: float) -> tuple:
+    _, caches = _capstone.forward(X, y, parameters, reg)
+    return caches, parameters, reg
+
+
+def _notebook_problem() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:
     problem = _capstone.NOTEBOOK_PROBLEM
-    X, y = problem.data()
-    _, caches = _capstone.forward(X, y, problem.parameters(), problem.reg)
-    return caches, problem.parameters(), problem.reg
+    return (*problem.data(), problem.parameters(), problem.reg)
 
 
 def _shown() -> str:
@@ -218,23 +239,40 @@ def _layer_finding(function: str, candidate: Callable, reference: Callable) -> _
     return None
 
 
-def _network_finding(
-    network_backward: Callable, reference: Mapping[str, Callable], networks
-) -> _Finding | None:
-    """The glue alone: the learner's network_backward calling the reference layer functions."""
-    glue = _with_layers(network_backward, reference)
+def _wrong_gradients(network_backward: Callable, problem: tuple, described: str) -> list[str]:
+    """The gradients of ``network_backward`` that :func:`gradient_check` blames on ``problem``.
+
+    A gradient that is missing, misshapen or not finite counts as wrong without a check (zeros
+    stand in for it, so the others can still be checked). Names in the parameters' order.
+    """
+    X, y, parameters, reg = problem
+    got = _call(network_backward, "network_backward", described, _arguments(X, y, parameters, reg))
+    if not isinstance(got, Mapping):
+        raise ExerciseError(
+            f"Exercise 8.1: your network_backward should return the dict grads, but it "
+            f"returned {type(got).__name__}"
+        )
+    gradients, unusable = {}, set()
+    for name, value in parameters.items():
+        try:
+            array = np.asarray(got.get("d" + name), dtype=np.float64)
+        except (TypeError, ValueError):
+            array = np.empty(0)
+        if array.shape != value.shape or not np.all(np.isfinite(array)):
+            unusable.add(name)
+            array = np.zeros_like(value)
+        gradients["d" + name] = array
+    report = _gradient_check(_capstone.cost_function(X, y, reg), parameters, gradients)
+    return ["d" + name for name in parameters if name in unusable or name in report.diagnosis]
+
+
+def _network_finding(network_backward: Callable, networks) -> _Finding | None:
+    """The glue alone: the learner's network_backward calling the library's layer functions."""
+    glue = _with_layers(network_backward, REFERENCE_LAYERS)
     for network in networks:
-        arguments = network.arguments()
-        expected = reference["network_backward"](*_copied(arguments))
-        got = _call(glue, "network_backward", network.described, arguments)
-        if not isinstance(got, Mapping):
-            raise ExerciseError(
-                f"Exercise 8.1: your network_backward should return the dict grads, but it "
-                f"returned {type(got).__name__}"
-            )
-        order = ["d" + name for name in arguments[1]]  # the parameters' order: dW1, dgamma1, ...
-        wrong = sorted(_wrong_arrays(got, expected), key=order.index)
+        wrong = _wrong_gradients(glue, network.problem(), network.described)
         if wrong:
+            order = ["d" + name for name in network.problem()[2]]  # dW1, dgamma1, ...
             right = tuple(name for name in order if name not in wrong)
             return _Finding("network_backward", tuple(wrong), right, network.described)
     return None
@@ -273,47 +311,23 @@ def _learner_functions(network_backward: Callable) -> dict[str, Callable]:
     return functions
 
 
-def _findings(functions: Mapping[str, Callable], reference: Mapping[str, Callable], networks):
+def _findings(functions: Mapping[str, Callable], networks) -> dict[str, _Finding]:
     findings = {}
     for name in _LAYER_FUNCTIONS:
-        finding = _layer_finding(name, functions[name], reference[name])
+        finding = _layer_finding(name, functions[name], REFERENCE_LAYERS[name])
         if finding:
             findings[name] = finding
-    glue = _network_finding(functions["network_backward"], reference, networks)
+    glue = _network_finding(functions["network_backward"], networks)
     if glue:
         findings["network_backward"] = glue
     return findings
 
 
-def _whole_network_right(functions: Mapping[str, Callable], reference, arguments) -> bool:
-    expected = reference["network_backward"](*_copied(arguments))
+def _whole_network_right(functions: Mapping[str, Callable], problem: tuple) -> bool:
     try:
-        with np.errstate(all="ignore"):
-            got = functions["network_backward"](*_copied(arguments))
-    except Exception:  # noqa: BLE001 - any crash means "not right"
+        return not _wrong_gradients(functions["network_backward"], problem, "")
+    except ExerciseError:  # it crashed or returned no dict: not right
         return False
-    return isinstance(got, Mapping) and not _wrong_arrays(got, expected)
-
-
-def _same_as_handed_out(functions: Mapping[str, Callable], seed: int) -> bool:
-    """True when every function still computes what the handed-out code computes."""
-    handed_out = _capstone.compile_backward(_capstone.learner_code(seed))
-    for name in _LAYER_FUNCTIONS:
-        for case in _layer_cases(name):
-            names = _OUTPUTS[name]
-            expected = _as_arrays(handed_out[name](*_copied(case.arguments)), names, name)
-            got = _as_arrays(
-                _call(functions[name], name, case.described, case.arguments), names, name
-            )
-            if _wrong_arrays(got, expected):
-                return False
-    for network in HELD_OUT_NETWORKS:
-        arguments = network.arguments()
-        expected = handed_out["network_backward"](*_copied(arguments))
-        got = _call(functions["network_backward"], "network_backward", network.described, arguments)
-        if not isinstance(got, Mapping) or _wrong_arrays(got, expected):
-            return False
-    return True
 
 
 def check_capstone(network_backward: Callable, seed: int = _capstone.DEFAULT_SEED) -> str:
@@ -331,33 +345,31 @@ def check_capstone(network_backward: Callable, seed: int = _capstone.DEFAULT_SEE
     Returns
     -------
     str
-        A confirmation, when every function agrees with the reference on every held-out case.
+        A confirmation, when every layer function agrees with the library's layer and
+        gradient_check blames no gradient of network_backward, on every held-out case.
 
     Raises
     ------
     ExerciseError
         Saying which functions and arrays are still wrong, and how many of the planted bugs
-        remain; that the code is the copy as handed out; or that it fits the notebook's network
-        only.
+        remain (none fixed yet, or some); or that it fits the notebook's network only.
     """
     functions = _learner_functions(network_backward)
-    reference = _capstone.compile_backward()
-    planted = _capstone.planted_bugs(seed)
-    findings = _findings(functions, reference, HELD_OUT_NETWORKS)
+    planted = _capstone.planted_functions(seed)
+    findings = _findings(functions, HELD_OUT_NETWORKS)
     whole_ok = all(
-        _whole_network_right(functions, reference, network.arguments())
-        for network in HELD_OUT_NETWORKS
+        _whole_network_right(functions, network.problem()) for network in HELD_OUT_NETWORKS
     )
     if not findings and whole_ok:
         return (
-            f"✓ Exercise 8.1: your backward pass is right. All five functions agree with the "
-            f"reference on layers and {len(HELD_OUT_NETWORKS)} networks that the notebook never "
+            f"✓ Exercise 8.1: your backward pass is right. All five functions give the right "
+            f"gradients on layers and {len(HELD_OUT_NETWORKS)} networks that the notebook never "
             "shows (other depths, widths, batch sizes and L2 strengths): "
             f"all {len(planted)} bugs are fixed."
         )
-    if _whole_network_right(functions, reference, _notebook_arguments()):
+    if _whole_network_right(functions, _notebook_problem()):
         shown = "; ".join(finding.sentence() for finding in findings.values()) or (
-            "the gradients of network_backward differ from the reference on "
+            "gradient_check blames the gradients of network_backward on "
             + HELD_OUT_NETWORKS[0].described
         )
         raise ExerciseError(
@@ -369,20 +381,19 @@ def check_capstone(network_backward: Callable, seed: int = _capstone.DEFAULT_SEE
     still = "\n".join(f"  - {finding.sentence()}" for finding in findings.values())
     if not still:
         still = "  - the layers are right one by one, but network_backward does not combine them"
-    planted_functions = {bug.function for bug in planted}
-    remaining = sum(1 for function in planted_functions if function in findings)
+    remaining = sum(1 for function in planted if function in findings)
+    fixed = len(planted) - remaining
+    unplanted = [name for name in findings if name not in planted]
     advice = (
         "\nLocalize with gradient_check and report.by_parameter, then check_layer on each layer "
         "function, and fix the line that does not differentiate the forward statement in its "
         "comment."
     )
-    if _same_as_handed_out(functions, seed):
+    if fixed == 0 and not unplanted:
         raise ExerciseError(
-            f"Exercise 8.1: this is still the backward pass as handed out, with its "
-            f"{len(planted)} bugs. What is wrong:\n{still}{advice}"
+            f"Exercise 8.1: none of the {len(planted)} bugs is fixed yet. What is wrong:\n"
+            f"{still}{advice}"
         )
-    fixed = len(planted) - remaining
-    unplanted = [name for name in findings if name not in planted_functions]
     changed = (
         f"\n({', '.join(unplanted)} had no bug as handed out: undo what you changed there.)"
         if unplanted

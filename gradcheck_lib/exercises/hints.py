@@ -33,8 +33,9 @@ HINTS: dict[str, tuple[str, ...]] = {
     "2.1": (
         "Move one entry of x at a time, by +ε and by −ε, evaluate f at both points, and put "
         "the entry back before moving to the next one.",
-        "Save `old = x[i]`; set `x[i] = old + epsilon` and call f, then `x[i] = old - epsilon` "
-        "and call f, then `x[i] = old`. (`x_plus = x` makes no copy: it is the same array.)",
+        "Save the entry as `old`; set the entry to `old` plus ε and call f, then to `old` "
+        "minus ε and call f, then put `old` back. (`x_plus = x` makes no copy: it is the same "
+        "array.)",
         "Entry i of the gradient is the right value minus the left one over the distance "
         "between the points: `(f_plus - f_minus) / (2 * epsilon)`, parentheses included.",
     ),
@@ -85,7 +86,8 @@ HINTS: dict[str, tuple[str, ...]] = {
         "lies the window; search it on the slider's own steps, 0.1 decade apart.",
         "The slider's steps are `10 ** (k / 10)` for whole k; `check_network(epsilon=step)` "
         "says whether the correct network `.passed` at each.",
-        "Keep the steps that pass and `return min(excellent), max(excellent)`: two numbers.",
+        "Keep the steps that pass in a list, and return its smallest and its largest step: "
+        "two numbers.",
     ),
     "6.1": (
         "The cost you check must be the cost the backward pass differentiates: the "
