@@ -387,6 +387,8 @@ def explain(
         and bool(found)
         and set(found) <= {"rounding", "step rounding", "resolution", "zero gradient"}
     )
+    if kink_mask.any() and "kinks" not in found:  # the advice lists them: so does the headline
+        found = tuple(cause for cause in CAUSES if causes[cause] or cause == "kinks")
     return Explanation(
         by_parameter,
         scale_factors,

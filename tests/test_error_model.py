@@ -49,6 +49,8 @@ def assert_not_blamed(report):
         assert report.causes
         assert report.meaning() != report.verdict.meaning
         assert report.meaning() in verdict_html(report)
+        if report.kinks:  # the advice lists kinks: the headline names them too
+            assert "kink" in report.meaning()
 
 
 def assignment_case():
