@@ -154,6 +154,19 @@ def test_the_catalog_reaches_every_non_excellent_band(lab):
     assert reached == {Verdict.WARNING, Verdict.ERROR, Verdict.CRITICAL}
 
 
+def test_notebook_05s_catalog_table_keeps_its_order_on_every_machine(lab):
+    """Notebook 05 prints the catalog sorted by d, in a checked cell: no two bugs' d may be close
+    enough (relative 1e-6, a million times rounding) for another CPU to swap their rows."""
+    differences = []
+    for box in lab.bug_boxes.values():
+        box.value = True
+        differences.append(lab.report.difference)
+        box.value = False
+    ranked = sorted(differences, reverse=True)
+    gaps = [(high - low) / high for high, low in zip(ranked, ranked[1:], strict=False)]
+    assert len(gaps) == len(CATALOG) - 1 and min(gaps) > 1e-6
+
+
 def test_two_bugs_at_once_show_both_lines(lab):
     with lab.hold():
         lab.bug_boxes["dW2_doubled"].value = True
