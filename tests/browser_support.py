@@ -226,6 +226,18 @@ def chromium_page(width: int = VIEWPORT["width"], height: int = VIEWPORT["height
 # -- what a learner does in JupyterLab ------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def evidence_on_failure(page, server: Server, screenshot: Path, *, full_page: bool = False):
+    """On any exception inside: screenshot the page to ``screenshot``, print where it is and the
+    tail of the server's log, and re-raise."""
+    try:
+        yield
+    except Exception:
+        page.screenshot(path=screenshot, full_page=full_page)
+        print(f"screenshots in {screenshot.parent}\nserver log:\n{server.log_tail()}")
+        raise
+
+
 def open_notebook(page, server: Server, name: str) -> None:
     """Open the notebook in JupyterLab and wait until its kernel is idle."""
     page.goto(server.page_url(f"/lab/tree/{name}"))

@@ -66,45 +66,41 @@ def toggle_a_bug_and_back(page, screenshots, prefix: str) -> None:
     assert len(widths) == 3 and all(width > 0 for width in widths), widths
 
 
-def test_learner_runs_all_cells_in_jupyterlab_and_toggles_a_bug(tmp_path):
-    screenshots = tmp_path / "screenshots"
-    screenshots.mkdir()
+@pytest.fixture
+def screenshots(tmp_path):
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder
+
+
+def test_learner_runs_all_cells_in_jupyterlab_and_toggles_a_bug(tmp_path, screenshots):
     with (
         support.jupyterlab(support.LEARNER_NOTEBOOK, tmp_path) as (server, name),
         support.chromium_page() as page,
+        support.evidence_on_failure(page, server, screenshots / "jupyterlab_failure.png"),
     ):
-        try:
-            support.open_notebook(page, server, name)
-            support.run_all_cells(page)
-            # Run All stops at the first exercise stub, after the lab and the challenges.
-            support.wait_for_run_all(page, "NotImplementedError")
-            page.screenshot(path=screenshots / "jupyterlab.png")
-            assert page.locator(support.LAB).count() == 1
-            toggle_a_bug_and_back(page, screenshots, "jupyterlab")
-        except Exception:
-            page.screenshot(path=screenshots / "jupyterlab_failure.png")
-            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
-            raise
+        support.open_notebook(page, server, name)
+        support.run_all_cells(page)
+        # Run All stops at the first exercise stub, after the lab and the challenges.
+        support.wait_for_run_all(page, "NotImplementedError")
+        page.screenshot(path=screenshots / "jupyterlab.png")
+        assert page.locator(support.LAB).count() == 1
+        toggle_a_bug_and_back(page, screenshots, "jupyterlab")
 
 
-def test_voila_page_shows_the_lab_and_ticking_works(tmp_path):
-    screenshots = tmp_path / "screenshots"
-    screenshots.mkdir()
+def test_voila_page_shows_the_lab_and_ticking_works(tmp_path, screenshots):
+    failure = screenshots / "voila_failure.png"
     with (
         support.voila(support.SOLUTION_NOTEBOOK, tmp_path) as server,
         support.chromium_page() as page,
+        support.evidence_on_failure(page, server, failure, full_page=True),
     ):
-        try:
-            page.goto(server.page_url("/"), timeout=180_000)
-            # Voilà runs every cell; the last one prints the check of Exercise 5.2 (the markdown
-            # above it also says "Exercise 5.2:", so wait for the checker's ✓).
-            page.get_by_text("✓ Exercise 5.2:").first.wait_for(timeout=240_000)
-            assert page.get_by_text("import bug_lab").count() == 0  # the code is hidden
-            toggle_a_bug_and_back(page, screenshots, "voila")
-        except Exception:
-            page.screenshot(path=screenshots / "voila_failure.png", full_page=True)
-            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
-            raise
+        page.goto(server.page_url("/"), timeout=180_000)
+        # Voilà runs every cell; the last one prints the check of Exercise 5.2 (the markdown
+        # above it also says "Exercise 5.2:", so wait for the checker's ✓).
+        page.get_by_text("✓ Exercise 5.2:").first.wait_for(timeout=240_000)
+        assert page.get_by_text("import bug_lab").count() == 0  # the code is hidden
+        toggle_a_bug_and_back(page, screenshots, "voila")
 
 
 def check_ten_rounds(rounds) -> None:
@@ -130,52 +126,40 @@ def check_ten_rounds(rounds) -> None:
     assert rounds[-1].score == "Score: 5 won of 10 played"
 
 
-def test_hunt_in_jupyterlab_ten_rounds_by_clicking(tmp_path):
-    screenshots = tmp_path / "screenshots"
-    screenshots.mkdir()
+def play_ten_rounds(page, screenshots, prefix: str) -> None:
+    """Play ten rounds of the hunt on the page by clicking, screenshot each step, check them."""
+    hunt = page.locator(support.HUNT).first
+
+    def shot(label: str) -> None:
+        hunt.screenshot(path=screenshots / f"{prefix}_hunt_{label}.png")
+
+    check_ten_rounds(support.play_hunt(page, 10, screenshot=shot))
+    assert support.rendered_text(page, ".gradcheck-hunt-error").strip() == ""
+
+
+def test_hunt_in_jupyterlab_ten_rounds_by_clicking(tmp_path, screenshots):
     with (
         support.jupyterlab(support.SOLUTION_NOTEBOOK, tmp_path) as (server, name),
         support.chromium_page() as page,
+        support.evidence_on_failure(page, server, screenshots / "jupyterlab_hunt_failure.png"),
     ):
-        try:
-            support.open_notebook(page, server, name)
-            support.run_all_cells(page)
-            page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
-            support.wait_for_idle_kernel(page, 240_000)
-            assert page.locator(support.HUNT).count() == 1
-            assert page.locator(support.LAB).count() == 1  # the lab and the hunt side by side
-            hunt = page.locator(support.HUNT).first
-
-            def shot(label: str) -> None:
-                hunt.screenshot(path=screenshots / f"jupyterlab_hunt_{label}.png")
-
-            check_ten_rounds(support.play_hunt(page, 10, screenshot=shot))
-            assert support.rendered_text(page, ".gradcheck-hunt-error").strip() == ""
-        except Exception:
-            page.screenshot(path=screenshots / "jupyterlab_hunt_failure.png")
-            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
-            raise
+        support.open_notebook(page, server, name)
+        support.run_all_cells(page)
+        page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
+        support.wait_for_idle_kernel(page, 240_000)
+        assert page.locator(support.HUNT).count() == 1
+        assert page.locator(support.LAB).count() == 1  # the lab and the hunt side by side
+        play_ten_rounds(page, screenshots, "jupyterlab")
 
 
-def test_hunt_in_voila_ten_rounds_by_clicking(tmp_path):
-    screenshots = tmp_path / "screenshots"
-    screenshots.mkdir()
+def test_hunt_in_voila_ten_rounds_by_clicking(tmp_path, screenshots):
+    failure = screenshots / "voila_hunt_failure.png"
     with (
         support.voila(support.SOLUTION_NOTEBOOK, tmp_path) as server,
         support.chromium_page() as page,
+        support.evidence_on_failure(page, server, failure, full_page=True),
     ):
-        try:
-            page.goto(server.page_url("/"), timeout=180_000)
-            page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
-            assert page.get_by_text("hunt = bug_hunt(seed=0)").count() == 0  # the code is hidden
-            hunt = page.locator(support.HUNT).first
-
-            def shot(label: str) -> None:
-                hunt.screenshot(path=screenshots / f"voila_hunt_{label}.png")
-
-            check_ten_rounds(support.play_hunt(page, 10, screenshot=shot))
-            assert support.rendered_text(page, ".gradcheck-hunt-error").strip() == ""
-        except Exception:
-            page.screenshot(path=screenshots / "voila_hunt_failure.png", full_page=True)
-            print(f"screenshots in {screenshots}\nserver log:\n{server.log_tail()}")
-            raise
+        page.goto(server.page_url("/"), timeout=180_000)
+        page.locator(support.HUNT_VERDICT).first.wait_for(timeout=240_000)
+        assert page.get_by_text("hunt = bug_hunt(seed=0)").count() == 0  # the code is hidden
+        play_ten_rounds(page, screenshots, "voila")
