@@ -52,15 +52,26 @@ class ModelCase:
         return corrupted(keyed_ok, keyed_bug, names)
 
 
+def cs231n_case(name: str, model, inputs: tuple, bugs: tuple[str, ...]) -> ModelCase:
+    """A CS231n-style model: ``model.loss(*inputs, bugs) -> (loss, grads)``, and a cost that is
+    CS231n's closure (the model reads its own ``params``, which the check perturbs in place)."""
+    return ModelCase(
+        name,
+        model.params,
+        lambda _: model.loss(*inputs)[0],
+        lambda planted: model.loss(*inputs, planted)[1],
+        bugs,
+    )
+
+
 def fc_net() -> ModelCase:
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((5, 4)), np.array([0, 1, 2, 1, 0])
     model = FullyConnectedNet([4, 3], input_dim=4, num_classes=3, keep=0.75, reg=0.1)
-    return ModelCase(
+    return cs231n_case(
         "cs231n_fc_batchnorm_dropout",
-        model.params,
-        lambda _: model.loss(X, y)[0],  # CS231n's closure: the model reads its own params
-        lambda bugs: model.loss(X, y, bugs)[1],
+        model,
+        (X, y),
         (
             "reg_forgotten",
             "reg_factor_2",
@@ -75,11 +86,10 @@ def conv_net() -> ModelCase:
     rng = np.random.default_rng(2)
     X, y = rng.standard_normal((3, 1, 5, 5)), np.array([0, 2, 1])
     model = NaiveConvNet(reg=0.05)
-    return ModelCase(
+    return cs231n_case(
         "cs231n_naive_convnet",
-        model.params,
-        lambda _: model.loss(X, y)[0],
-        lambda bugs: model.loss(X, y, bugs)[1],
+        model,
+        (X, y),
         (
             "pool_top_left",
             "pool_argmax_transposed",
@@ -95,11 +105,10 @@ def captioning_rnn() -> ModelCase:
     features = rng.standard_normal((2, 4))
     captions = np.array([[1, 2, 3, 2, 0], [1, 4, 4, 2, 0]])  # repeated words, <NULL> at the end
     model = CaptioningRNN()
-    return ModelCase(
+    return cs231n_case(
         "cs231n_captioning_rnn",
-        model.params,
-        lambda _: model.loss(features, captions)[0],
-        lambda bugs: model.loss(features, captions, bugs)[1],
+        model,
+        (features, captions),
         (
             "rnn_tanh_derivative",
             "rnn_no_carry",
