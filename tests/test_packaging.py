@@ -21,7 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 ENVIRONMENT = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
 # The only modules allowed to import matplotlib or ipywidgets (hunt_rules is numpy-only).
-OPTIONAL_MODULES = {"figures", "plots", "sweep_plot", "graph_plot", "lab", "lab_views", "hunt"}
+OPTIONAL_MODULES = {
+    "figures",
+    "plots",
+    "sweep_plot",
+    "graph_plot",
+    "heatmap_plot",
+    "lab",
+    "lab_views",
+    "hunt",
+}
 # Import names that differ from their distribution's name on PyPI and conda-forge.
 IMPORT_NAMES = {"yaml": "pyyaml", "jupyter_client": "jupyter-client"}
 
@@ -174,8 +183,7 @@ def test_core_imports_numpy_only():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", (
         f"importing the core of gradcheck_lib loaded {result.stdout.strip()}; "
-        "only figures.py, plots.py, sweep_plot.py, graph_plot.py, lab.py, lab_views.py and hunt.py "
-        "may import them"
+        f"only {', '.join(f'{name}.py' for name in sorted(OPTIONAL_MODULES))} may import them"
     )
 
 
