@@ -1,8 +1,9 @@
 """Build the learners' handout: ``handout/`` and ``handout.zip``, with no solutions in them.
 
 The handout holds the learner copies (notebooks/NN_*.ipynb), the library, and what ``make lab`` and
-``make check`` need: the Makefile, pyproject.toml, environment.yml, conftest.py, the check summary
-(tools/check_summary.py and tools/exercise_cells.py) and the nbval sanitizer, plus a short README.
+``make check`` need: learner.mk as its Makefile (the learner's targets only), pyproject.toml,
+environment.yml, conftest.py, the check summary (tools/check_summary.py and tools/exercise_cells.py)
+and the nbval sanitizer, plus a short README.
 
 Usage: ``python tools/handout.py [--output-dir DIR]`` (default: the repository root).
 """
@@ -14,15 +15,16 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = (
-    "Makefile",
-    "pyproject.toml",
-    "environment.yml",
-    "conftest.py",
-    "tools/check_summary.py",
-    "tools/exercise_cells.py",
-    "tools/nbval_sanitize.cfg",
-)
+# Path in the handout -> path in the repository.
+FILES = {
+    "Makefile": "learner.mk",
+    "pyproject.toml": "pyproject.toml",
+    "environment.yml": "environment.yml",
+    "conftest.py": "conftest.py",
+    "tools/check_summary.py": "tools/check_summary.py",
+    "tools/exercise_cells.py": "tools/exercise_cells.py",
+    "tools/nbval_sanitize.cfg": "tools/nbval_sanitize.cfg",
+}
 README = """\
 # Gradient checking: the course
 
@@ -50,9 +52,9 @@ def build(output_dir: Path) -> Path:
         folder / "gradcheck_lib",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    for name in FILES:
+    for name, source in FILES.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, folder / name)
+        shutil.copy2(ROOT / source, folder / name)
     (folder / "README.md").write_text(README, encoding="utf-8")
     shutil.make_archive(str(output_dir / "handout"), "zip", output_dir, "handout")
     return folder
