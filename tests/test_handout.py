@@ -1,17 +1,41 @@
-"""`make handout`: the learners' folder and zip: what make lab and make check need, no solutions."""
+"""`make handout`: the learners' folder and zip: what make lab and make check need, no solutions.
+
+The `make check` tests run make inside freshly built handouts. Their .venv is made of links to the
+environment running the tests (no install), and ``PYTHONPATH`` points at the handout, so the
+kernels import the handout's own gradcheck_lib, not an editable install of the repository's; a
+handout whose library is broken proves it.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.test_learner_copies import answers_from, capstone_numbers, fill, stub_numbers
 from tools.handout import build
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LINE = 20  # shorter lines ("return x", "pass") are not solution text of their own
+INSTRUCTOR_TARGETS = (
+    "test",
+    "grade",
+    "handout",
+    "solutions",
+    "learner",
+    "nbgrader-course",
+    "screenshots",
+    "app",
+    "lint",
+)
+LIBRARY_MARK = "this handout's own gradcheck_lib was imported"
 
 
 def solution_lines() -> set[str]:
@@ -59,6 +83,172 @@ def test_handout_holds_what_make_lab_and_make_check_need(handout):
     learner = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert sorted(p.name for p in (folder / "notebooks").glob("*.ipynb")) == learner
     assert not (folder / "notebooks" / "solutions").exists()
+
+
+def test_the_handouts_makefile_is_learner_mk_which_the_repositorys_makefile_includes(handout):
+    shipped = (handout / "handout" / "Makefile").read_bytes()
+    assert shipped == (ROOT / "learner.mk").read_bytes()
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^include learner\.mk$", makefile, re.M)
+
+
+# --------------------------------------------------------------------------------------------
+# make, inside a handout
+# --------------------------------------------------------------------------------------------
+
+
+def link_test_environment(folder: Path) -> None:
+    """Give the handout a .venv of links to the running interpreter's environment, stamped as
+    installed (the stamp is newer than the handout's pyproject.toml), so make installs nothing."""
+    venv = folder / ".venv"
+    venv.mkdir()
+    prefix = Path(sys.prefix)
+    for name in ("bin", "lib", "lib64", "include", "pyvenv.cfg"):
+        if (prefix / name).exists():
+            (venv / name).symlink_to(prefix / name)
+    (venv / ".installed-runtime").touch()
+
+
+def make(folder: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run make in the handout, its Python path on the handout (kernels inherit it), without the
+    variables of a make that may be running the tests (MAKEFLAGS carries its command line)."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
+    environment["PYTHONPATH"] = str(folder)
+    return subprocess.run(
+        ["make", *arguments],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def make_check(folder: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """``make check`` in the handout, after making sure it would install nothing (through the
+    linked .venv, an install would land in the environment running the tests)."""
+    question = make(folder, "--question", ".venv/.installed-runtime")
+    assert question.returncode == 0, "make would reinstall .venv; refusing to run make check"
+    result = make(folder, "check", *arguments)
+    assert "pip install" not in result.stdout, result.stdout[:2000]
+    return result
+
+
+def summary_of(output: str) -> dict[str, list[str]]:
+    """What make check's summary says per notebook: name -> [headline, detail lines...]."""
+    assert "Summary of your notebooks" in output, output[-4000:]
+    blocks: dict[str, list[str]] = {}
+    for line in output.split("Summary of your notebooks", 1)[1].splitlines():
+        headline = re.match(r"(\d\d_\w+\.ipynb): (.*)$", line)
+        if headline:
+            blocks[headline[1]] = [headline[2]]
+        elif line.startswith("    ") and blocks:
+            blocks[next(reversed(blocks))].append(line.strip())
+    return blocks
+
+
+def learner_copies(folder: Path) -> list[Path]:
+    return sorted((folder / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def fill_with_solutions(folder: Path) -> None:
+    """Answer every exercise of the handout's notebooks with the solution notebooks' code."""
+    for path in learner_copies(folder):
+        answers = answers_from(ROOT / "notebooks" / "solutions" / path.name)
+        nbformat.write(fill(nbformat.read(path, as_version=4), answers), path)
+
+
+def handout_with_test_environment(output: Path, *, solved: bool = False) -> Path:
+    folder = build(output)
+    if solved:
+        fill_with_solutions(folder)
+    link_test_environment(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory) -> Path:
+    return handout_with_test_environment(tmp_path_factory.mktemp("untouched"))
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> Path:
+    return handout_with_test_environment(tmp_path_factory.mktemp("solved"), solved=True)
+
+
+def test_the_handouts_make_help_lists_only_lab_and_check(untouched):
+    result = make(untouched, "help")
+    assert result.returncode == 0, result.stderr
+    assert re.findall(r"^make (\S+)", result.stdout, re.M) == ["lab", "check"]
+    lab = make(untouched, "--dry-run", "lab")
+    assert lab.returncode == 0, lab.stderr
+    assert re.search(r"^\.venv/bin/jupyter lab .*notebooks/00_start_here\.ipynb$", lab.stdout, re.M)
+    for target in INSTRUCTOR_TARGETS:
+        result = make(untouched, "--dry-run", target)
+        assert result.returncode != 0, f"the handout's Makefile has the instructor's `{target}`"
+        assert "No rule to make target" in result.stderr, result.stderr
+
+
+@pytest.mark.slow
+def test_make_check_in_an_untouched_handout_lists_every_exercise_to_do(untouched):
+    result = make_check(untouched)
+    assert result.returncode != 0, result.stdout[-4000:]
+    summary = summary_of(result.stdout)
+    assert sorted(summary) == [path.name for path in learner_copies(untouched)]
+    reported = 0
+    for path in learner_copies(untouched):
+        notebook = nbformat.read(path, as_version=4)
+        stubs, capstone = stub_numbers(notebook), capstone_numbers(notebook)
+        lines = summary[path.name]
+        to_do = [m[1] for line in lines if (m := re.match(r"to do\s+Exercise (\d+\.\d+):", line))]
+        fails = [m[1] for line in lines if (m := re.match(r"check fails Exercise (\S+)'s", line))]
+        assert (to_do, fails) == (stubs, capstone), f"{path.name}: {lines}"
+        assert not [line for line in lines if line.startswith("fails ")], f"{path.name}: {lines}"
+        if stubs or capstone:
+            assert "done" not in lines[0], f"{path.name}: {lines}"
+        reported += len(to_do) + len(fails)
+    assert reported >= 8, summary  # the course's exercises, all found
+
+
+@pytest.mark.slow
+def test_make_check_in_a_solved_handout_says_done_for_every_notebook(solved):
+    result = make_check(solved)
+    assert result.returncode == 0, result.stdout[-4000:]
+    summary = summary_of(result.stdout)
+    assert sorted(summary) == [path.name for path in learner_copies(solved)]
+    for name, lines in summary.items():
+        assert len(lines) == 1 and re.fullmatch(r"done, [1-9]\d* cells pass ✓", lines[0]), (
+            name,
+            lines,
+        )
+
+
+@pytest.mark.slow
+def test_make_check_runs_the_handouts_own_library(solved, tmp_path):
+    """Negative control: the solved handout, its gradcheck_lib broken, fails make check."""
+    broken = tmp_path / "handout"
+    shutil.copytree(solved, broken, ignore=shutil.ignore_patterns(".venv"))
+    link_test_environment(broken)
+    imported = subprocess.run(  # from notebooks/, as a kernel starts
+        [broken / ".venv/bin/python", "-c", "import gradcheck_lib; print(gradcheck_lib.__file__)"],
+        cwd=broken / "notebooks",
+        env={**os.environ, "PYTHONPATH": str(broken)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(imported.stdout.strip()) == broken / "gradcheck_lib" / "__init__.py"
+    with (broken / "gradcheck_lib" / "__init__.py").open("a", encoding="utf-8") as library:
+        library.write(f"\nraise ImportError({LIBRARY_MARK!r})\n")
+    notebook = learner_copies(broken)[1].relative_to(broken).as_posix()
+    result = make_check(broken, f"NOTEBOOKS={notebook}")
+    assert result.returncode != 0, result.stdout[-4000:]
+    (lines,) = summary_of(result.stdout).values()
+    assert any(LIBRARY_MARK in line for line in lines), lines
 
 
 @pytest.mark.xfail(
