@@ -70,7 +70,8 @@ COURSE ?= nbgrader-course
 nbgrader-course: $(TEST_STAMP)
 	$(BIN)/python tools/nbgrader_course.py $(COURSE)
 
-# `make handout`: handout/ and handout.zip for learners (learner copies, library, learner.mk as the
-# Makefile; no solutions).
+# `make handout [HELP_CONTACT="the #gradcheck channel"]`: handout/ and handout.zip for learners (learner
+# copies, library, learner.mk as the Makefile; no solutions); the README says whom to ask for help.
+HELP_CONTACT ?=
 handout: $(RUNTIME_STAMP)
-	$(BIN)/python tools/handout.py
+	$(BIN)/python tools/handout.py $(if $(HELP_CONTACT),--help-contact '$(HELP_CONTACT)')

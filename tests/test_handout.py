@@ -92,6 +92,15 @@ def test_the_handouts_makefile_is_learner_mk_which_the_repositorys_makefile_incl
     assert re.search(r"^include learner\.mk$", makefile, re.M)
 
 
+def test_the_readme_says_what_to_run_what_is_needed_and_whom_to_ask(tmp_path):
+    readme = (build(tmp_path, help_contact="the #gradcheck channel") / "README.md").read_text()
+    for words in ("`make lab`", "`make check`", "NOTEBOOKS=notebooks/", "Python 3.10", ".venv"):
+        assert words in readme, words
+    assert "ask the #gradcheck channel." in " ".join(readme.split())
+    with zipfile.ZipFile(tmp_path / "handout.zip") as archive:
+        assert archive.read("handout/README.md").decode("utf-8") == readme
+
+
 # --------------------------------------------------------------------------------------------
 # make, inside a handout
 # --------------------------------------------------------------------------------------------
