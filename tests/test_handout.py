@@ -3,7 +3,9 @@
 The `make check` tests run make inside freshly built handouts. Their .venv is made of links to the
 environment running the tests (no install), and ``PYTHONPATH`` points at the handout, so the
 kernels import the handout's own gradcheck_lib, not an editable install of the repository's; a
-handout whose library is broken proves it.
+handout whose library is broken proves it. One test does what a learner does, from the zip and
+with a venv of its own (pip installs from the package index); it is opt-in:
+GRADCHECK_HANDOUT_FROM_SCRATCH=1.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ INSTRUCTOR_TARGETS = (
     "lint",
 )
 LIBRARY_MARK = "this handout's own gradcheck_lib was imported"
+FROM_SCRATCH = "GRADCHECK_HANDOUT_FROM_SCRATCH"  # =1 runs the slow, downloading learner's test
 
 
 def solution_lines() -> set[str]:
@@ -202,14 +205,13 @@ def test_the_handouts_make_help_lists_only_lab_and_check(untouched):
         assert "No rule to make target" in result.stderr, result.stderr
 
 
-@pytest.mark.slow
-def test_make_check_in_an_untouched_handout_lists_every_exercise_to_do(untouched):
-    result = make_check(untouched)
+def assert_every_exercise_to_do(folder: Path, result: subprocess.CompletedProcess) -> None:
+    """make check failed and named each stub "to do" and the capstone's check, nothing else."""
     assert result.returncode != 0, result.stdout[-4000:]
     summary = summary_of(result.stdout)
-    assert sorted(summary) == [path.name for path in learner_copies(untouched)]
+    assert sorted(summary) == [path.name for path in learner_copies(folder)]
     reported = 0
-    for path in learner_copies(untouched):
+    for path in learner_copies(folder):
         notebook = nbformat.read(path, as_version=4)
         stubs, capstone = stub_numbers(notebook), capstone_numbers(notebook)
         lines = summary[path.name]
@@ -223,17 +225,26 @@ def test_make_check_in_an_untouched_handout_lists_every_exercise_to_do(untouched
     assert reported >= 8, summary  # the course's exercises, all found
 
 
-@pytest.mark.slow
-def test_make_check_in_a_solved_handout_says_done_for_every_notebook(solved):
-    result = make_check(solved)
+def assert_every_notebook_done(folder: Path, result: subprocess.CompletedProcess) -> None:
+    """make check passed and said "<name>: done, N cells pass ✓" of each notebook."""
     assert result.returncode == 0, result.stdout[-4000:]
     summary = summary_of(result.stdout)
-    assert sorted(summary) == [path.name for path in learner_copies(solved)]
+    assert sorted(summary) == [path.name for path in learner_copies(folder)]
     for name, lines in summary.items():
         assert len(lines) == 1 and re.fullmatch(r"done, [1-9]\d* cells pass ✓", lines[0]), (
             name,
             lines,
         )
+
+
+@pytest.mark.slow
+def test_make_check_in_an_untouched_handout_lists_every_exercise_to_do(untouched):
+    assert_every_exercise_to_do(untouched, make_check(untouched))
+
+
+@pytest.mark.slow
+def test_make_check_in_a_solved_handout_says_done_for_every_notebook(solved):
+    assert_every_notebook_done(solved, make_check(solved))
 
 
 @pytest.mark.slow
@@ -258,6 +269,49 @@ def test_make_check_runs_the_handouts_own_library(solved, tmp_path):
     assert result.returncode != 0, result.stdout[-4000:]
     (lines,) = summary_of(result.stdout).values()
     assert any(LIBRARY_MARK in line for line in lines), lines
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get(FROM_SCRATCH) != "1",
+    reason=f"opt-in ({FROM_SCRATCH}=1): downloads about 430 MB from the package index",
+)
+def test_make_check_from_the_unzipped_handout_with_a_venv_of_its_own(handout, tmp_path):
+    """As a learner: unzip, make check (python3 -m venv, pip install), fill in, make check."""
+    with zipfile.ZipFile(handout / "handout.zip") as archive:
+        archive.extractall(tmp_path)
+    folder = tmp_path / "handout"
+    own_bin = str(Path(sys.prefix) / "bin")
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != own_bin)
+    outside = ("PYTHONPATH", "VIRTUAL_ENV", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    environment = {k: v for k, v in os.environ.items() if k not in outside} | {"PATH": path}
+
+    def learner_make_check() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["make", "check"],
+            cwd=folder,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    first = learner_make_check()
+    assert "pip install -e ." in first.stdout, first.stdout[-4000:]
+    assert_every_exercise_to_do(folder, first)
+    imported = subprocess.run(  # from notebooks/, as a kernel starts
+        [folder / ".venv/bin/python", "-c", "import gradcheck_lib; print(gradcheck_lib.__file__)"],
+        cwd=folder / "notebooks",
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(imported.stdout.strip()) == folder / "gradcheck_lib" / "__init__.py"
+    fill_with_solutions(folder)
+    second = learner_make_check()
+    assert "pip install" not in second.stdout, "the second make check set .venv up again"
+    assert_every_notebook_done(folder, second)
 
 
 @pytest.mark.xfail(
