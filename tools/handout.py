@@ -1,10 +1,12 @@
 """Build the learners' handout: ``handout/`` and ``handout.zip``, with no solutions in them.
 
 The handout holds the learner copies (notebooks/NN_*.ipynb), the library, and what ``make lab`` and
-``make check`` need: the Makefile, pyproject.toml, environment.yml, conftest.py, the check summary
-(tools/check_summary.py and tools/exercise_cells.py) and the nbval sanitizer, plus a short README.
+``make check`` need: learner.mk as its Makefile (the learner's targets only), pyproject.toml,
+environment.yml, conftest.py, the check summary (tools/check_summary.py and tools/exercise_cells.py)
+and the nbval sanitizer, plus a short README.
 
-Usage: ``python tools/handout.py [--output-dir DIR]`` (default: the repository root).
+Usage: ``python tools/handout.py [--output-dir DIR] [--help-contact TEXT]`` (default: the repository
+root; "your instructor or the course forum").
 """
 
 from __future__ import annotations
@@ -14,31 +16,55 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = (
-    "Makefile",
-    "pyproject.toml",
-    "environment.yml",
-    "conftest.py",
-    "tools/check_summary.py",
-    "tools/exercise_cells.py",
-    "tools/nbval_sanitize.cfg",
-)
+# Path in the handout -> path in the repository.
+FILES = {
+    "Makefile": "learner.mk",
+    "pyproject.toml": "pyproject.toml",
+    "environment.yml": "environment.yml",
+    "conftest.py": "conftest.py",
+    "tools/check_summary.py": "tools/check_summary.py",
+    "tools/exercise_cells.py": "tools/exercise_cells.py",
+    "tools/nbval_sanitize.cfg": "tools/nbval_sanitize.cfg",
+}
+HELP_CONTACT = "your instructor or the course forum"
 README = """\
 # Gradient checking: the course
 
-1. `make lab` opens the course in JupyterLab (the first time, it sets up `.venv`; this takes a few
-   minutes). Start with notebooks/00_start_here.ipynb.
-2. Fill in each cell that says `raise NotImplementedError`; run the check cell under it.
-3. `make check` checks every exercise and prints a summary: "to do", what is wrong, or "done".
-   `make check NOTEBOOKS=notebooks/01_reshaping_parameters.ipynb` checks one notebook.
+You need Python 3.10 or newer with venv (Debian, Ubuntu: `apt-get install python3-venv`), `make`,
+and an internet connection the first time.
 
-Stuck? Each check cell's message says what is wrong; the hints in the notebooks say where to look.
-Ask your instructor or the course forum.
+- `make lab` opens the course in JupyterLab, at notebooks/00_start_here.ipynb. Work through the
+  notebooks in order: fill in each cell that says `raise NotImplementedError`, then run the check
+  cell under it.
+- `make check` runs your saved notebooks from the top in fresh kernels and prints, per notebook,
+  the exercises still to do, the checks that fail and why, or "done, N cells pass ✓".
+  `make check NOTEBOOKS=notebooks/01_reshaping_parameters.ipynb` checks one notebook; a cell may
+  run for 60 s (`TIMEOUT=120` gives it longer).
+
+The first `make lab` or `make check` sets up `.venv` in this folder: pip installs numpy, JupyterLab
+and the rest (about 430 MB). It took under a minute on a fast connection; allow a few minutes.
+Later runs start at once. To start over, delete `.venv`.
+
+Stuck? Each check says what is wrong, and each exercise has hints in its notebook. Then ask
+{help_contact}.
 """
 
 
-def build(output_dir: Path) -> Path:
-    """Write ``output_dir/handout/`` and ``output_dir/handout.zip``; return the folder."""
+def build(output_dir: Path, help_contact: str = HELP_CONTACT) -> Path:
+    """Write ``output_dir/handout/`` and ``output_dir/handout.zip``; return the folder.
+
+    Parameters
+    ----------
+    output_dir : pathlib.Path
+        Where ``handout/`` and ``handout.zip`` go (an existing ``handout/`` is replaced).
+    help_contact : str
+        Whom the README tells a stuck learner to ask, e.g. ``"the #gradcheck channel"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The handout folder, ``output_dir/handout``.
+    """
     folder = output_dir / "handout"
     if folder.exists():
         shutil.rmtree(folder)
@@ -50,10 +76,10 @@ def build(output_dir: Path) -> Path:
         folder / "gradcheck_lib",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    for name in FILES:
+    for name, source in FILES.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, folder / name)
-    (folder / "README.md").write_text(README, encoding="utf-8")
+        shutil.copy2(ROOT / source, folder / name)
+    (folder / "README.md").write_text(README.format(help_contact=help_contact), encoding="utf-8")
     shutil.make_archive(str(output_dir / "handout"), "zip", output_dir, "handout")
     return folder
 
@@ -61,7 +87,11 @@ def build(output_dir: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output-dir", type=Path, default=ROOT, help="where handout/ goes")
-    build(parser.parse_args().output_dir)
+    parser.add_argument(
+        "--help-contact", default=HELP_CONTACT, help="whom the README tells a stuck learner to ask"
+    )
+    args = parser.parse_args()
+    build(args.output_dir, args.help_contact)
 
 
 if __name__ == "__main__":
