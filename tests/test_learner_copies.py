@@ -388,3 +388,24 @@ def test_make_check_summary_lists_every_exercise_still_to_do(nbval_sandbox):
     (summary,) = check_summary.summarize(report, [nbval_sandbox / "notebooks" / solution.name])
     to_do = [re.match(r"Exercise (\d+\.\d+):", task)[1] for task in summary.to_do]
     assert to_do == stub_numbers(learner), check_summary.render([summary])
+
+
+@pytest.mark.slow
+def test_make_check_summary_says_which_exercise_ran_out_of_time(nbval_sandbox):
+    """A learner's endless loop is stopped by the cell timeout; the summary names the exercise and
+    the timeout, not "Notebook cell execution failed"."""
+    notebook = small_solution_notebook()
+    endless = "while True:\n    pass\n"
+    notebook.cells[
+        1
+    ].source = f"### BEGIN SOLUTION Exercise 1.1: flatten\n{endless}### END SOLUTION\n"
+    report = nbval_sandbox / "report.xml"
+    result = run_nbval(
+        nbval_sandbox, {"01_demo.ipynb": notebook}, f"--junitxml={report}", "--nbval-cell-timeout=2"
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    (summary,) = check_summary.summarize(report, [nbval_sandbox / "notebooks" / "01_demo.ipynb"])
+    assert summary.other_failures[0] == (
+        "Exercise 1.1 (cell 2 in JupyterLab, nbval's Cell 1) ran longer than 2 s and was "
+        "stopped: does it loop forever? (make check TIMEOUT=120 gives each cell 120 s)"
+    ), check_summary.render([summary])

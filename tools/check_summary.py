@@ -22,7 +22,11 @@ import nbformat
 if __package__ in (None, ""):  # run as a script: make `tools` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.exercise_cells import cell_index_of_code_cell, exercise_number  # noqa: E402
+from tools.exercise_cells import (  # noqa: E402
+    cell_index_of_code_cell,
+    exercise_number,
+    is_answer_cell,
+)
 
 CHECK_TAG = "exercise-check"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -30,6 +34,7 @@ _EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit)): ?(
 _CHECK_CALL = re.compile(r"(?<![\w.])(?:check_\w+|exercises\.\w+)\s*\(")
 _CELL = re.compile(r"Cell (\d+)$")
 _EXERCISE = re.compile(r"Exercise \d+\.\d+")
+_TIMEOUT = re.compile(r"Timeout of (?P<seconds>\d+(?:\.\d+)?) seconds exceeded")
 
 
 @dataclass
@@ -108,12 +113,25 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
             continue
         exception = exception_of(text)
         where = f"Cell {index}"
-        if exception and exception[0] == "NotImplementedError":
+        timeout = _TIMEOUT.search(text)
+        cell = cells[path][index] if index < len(cells[path]) else None
+        if timeout:
+            if cell is not None and (_is_check(cell) or is_answer_cell(cell)):
+                where = _check_where(path, cell, index)
+            stopped = (
+                f"{where} ran longer than {timeout['seconds']} s and was stopped: does it loop "
+                "forever? (make check TIMEOUT=120 gives each cell 120 s)"
+            )
+            if cell is not None and _is_check(cell):
+                result.failing_checks.append(stopped)
+            else:
+                result.other_failures.append(stopped)
+        elif exception and exception[0] == "NotImplementedError":
             task = exception[1] or f"the exercise in {where}"
             if _exercise_of(task) not in {_exercise_of(done) for done in result.to_do}:
                 result.to_do.append(task)
-        elif exception and index < len(cells[path]) and _is_check(cells[path][index]):
-            where = _check_where(path, cells[path][index], index)
+        elif exception and cell is not None and _is_check(cell):
+            where = _check_where(path, cell, index)
             result.failing_checks.append(f"{where} {exception[0]}: {exception[1]}")
         elif exception:
             result.other_failures.append(f"{where} {exception[0]}: {exception[1]}")
@@ -125,11 +143,15 @@ def summarize(report: Path, notebooks: list[Path]) -> list[NotebookResult]:
 
 
 def _check_where(path: Path, cell: nbformat.NotebookNode, index: int) -> str:
-    """``"Exercise 3.2's check (cell 19 in JupyterLab, nbval's Cell 11)"``."""
+    """``"Exercise 3.2's check (cell 19 in JupyterLab, nbval's Cell 11)"``, or for an answer cell
+    ``"Exercise 3.2 (cell 18 in JupyterLab, nbval's Cell 10)"``."""
     notebook = nbformat.read(path, as_version=4)
     number = exercise_number(cell)
     position = cell_index_of_code_cell(notebook, index)
-    label = f"Exercise {number}'s check" if number else "A check"
+    if is_answer_cell(cell):
+        label = f"Exercise {number}" if number else "An exercise"
+    else:
+        label = f"Exercise {number}'s check" if number else "A check"
     lab = f"cell {position + 1} in JupyterLab, " if position is not None else ""
     return f"{label} ({lab}nbval's Cell {index})"
 
