@@ -33,7 +33,7 @@ from .hunt_rules import (
     round_bug,
     round_report,
 )
-from .lab import diagnosis_html, settings_text, verdict_html
+from .lab_text import diagnosis_html, settings_text, verdict_html
 from .lab_views import SYMBOL_FONTS, FigurePanel, bug_lines_html, errors_shown, symbol
 from .numeric import DEFAULT_EPSILON
 from .plots import RENDER_DPI

@@ -28,6 +28,7 @@ OPTIONAL_MODULES = {
     "graph_plot",
     "heatmap_plot",
     "lab",
+    "lab_text",
     "lab_views",
     "hunt",
 }
