@@ -33,8 +33,15 @@ from .hunt_rules import (
     round_bug,
     round_report,
 )
-from .lab_text import diagnosis_html, settings_text, verdict_html
-from .lab_views import SYMBOL_FONTS, FigurePanel, bug_lines_html, errors_shown, symbol
+from .lab_text import (
+    SYMBOL_FONTS,
+    bug_lines_html,
+    diagnosis_html,
+    settings_text,
+    symbol,
+    verdict_html,
+)
+from .lab_views import FigurePanel, errors_shown
 from .numeric import DEFAULT_EPSILON
 from .plots import RENDER_DPI
 from .report import GradCheckReport

@@ -23,8 +23,8 @@ import ipywidgets as widgets
 
 from . import bugs as bug_catalog
 from .bugs import CATALOG, settings_for
-from .lab_text import diagnosis_html, diagnosis_text, settings_text, verdict_html
-from .lab_views import FigurePanel, bug_lines_html, errors_shown
+from .lab_text import bug_lines_html, diagnosis_html, diagnosis_text, settings_text, verdict_html
+from .lab_views import FigurePanel, errors_shown
 from .network import ACTIVATIONS, DEFAULT_SETTINGS, NetworkSettings
 from .numeric import DEFAULT_EPSILON
 from .plots import RENDER_DPI

@@ -1,4 +1,4 @@
-"""What the lab and the hunt say: the verdict banner, the "why" line and the settings line.
+"""What the lab and the hunt say: the verdict banner, the "why" line, the settings, a bug's lines.
 
 Each function turns a :class:`~gradcheck_lib.report.GradCheckReport` (or the lab's settings)
 into the HTML or text an ipywidgets.HTML shows. They speak the report's own words
@@ -9,15 +9,63 @@ never tells another story than the report.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
 from .bugs import CATALOG
-from .compare import worst_first
-from .lab_views import SYMBOL_FONTS as _SYMBOL_FONTS
-from .lab_views import symbol as _symbol
+from .compare import Verdict, worst_first
 from .network import NetworkSettings
 from .report import VERDICT_COLOURS, GradCheckReport
 
-__all__ = ["diagnosis_html", "diagnosis_text", "settings_text", "verdict_html"]
+__all__ = [
+    "SYMBOL_FONTS",
+    "bug_lines_html",
+    "diagnosis_html",
+    "diagnosis_text",
+    "settings_text",
+    "symbol",
+    "verdict_html",
+]
+
+#: Fonts that have ✓ ⚠ ✗ ⊗ as text glyphs, so no browser falls back to a colour-emoji font.
+SYMBOL_FONTS = "'DejaVu Sans', 'Noto Sans Symbols 2', 'Segoe UI Symbol', sans-serif"
+_TEXT_PRESENTATION = "\ufe0e"  # variation selector 15: "draw the preceding symbol as text"
+
+
+def symbol(verdict: Verdict) -> str:
+    """The verdict's symbol, asking for its text (not emoji) form."""
+    return verdict.symbol + _TEXT_PRESENTATION
+
+
+def bug_lines_html(names: Iterable[str]) -> str:
+    """The title, wrong line, right line and hint of each named catalog bug, as HTML.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Catalog names, in the order to show them.
+
+    Returns
+    -------
+    str
+        One block per bug: its title and the arrays it corrupts, ``wrong:`` and ``right:``
+        lines of code, and why. Empty when ``names`` is.
+    """
+    rows = []
+    for name in names:
+        bug = CATALOG[name]
+        rows.append(
+            f"<div style='margin:2px 0 6px 0'><b>{html.escape(bug.title)}</b> "
+            f"<span style='color:#555'>(corrupts {', '.join('d' + p for p in bug.affects)})"
+            f"</span><br>"
+            f"<code style='white-space:pre'>{symbol(Verdict.CRITICAL)} wrong: "
+            f"{html.escape(bug.line)}</code><br>"
+            f"<code style='white-space:pre'>{symbol(Verdict.EXCELLENT)} right: "
+            f"{html.escape(bug.correct)}</code><br>"
+            f"<span style='color:#333'>Why: {html.escape(bug.hint)}</span></div>"
+        )
+    if not rows:
+        return ""
+    return f'<div style="font-family:{SYMBOL_FONTS}">{"".join(rows)}</div>'
 
 
 def verdict_html(report: GradCheckReport) -> str:
@@ -43,8 +91,8 @@ def verdict_html(report: GradCheckReport) -> str:
     verdict = report.verdict
     return (
         f'<div style="background:{VERDICT_COLOURS[verdict]};padding:6px 10px;'
-        f'border-left:6px solid #222;font-family:{_SYMBOL_FONTS};line-height:1.4">'
-        f'<span style="font-size:1.5em;font-weight:bold">{_symbol(verdict)} {verdict.value}'
+        f'border-left:6px solid #222;font-family:{SYMBOL_FONTS};line-height:1.4">'
+        f'<span style="font-size:1.5em;font-weight:bold">{symbol(verdict)} {verdict.value}'
         f"</span>&ensp;relative difference <b>d = {report.difference:.2e}</b>"
         f"&ensp;(ε = {report.epsilon:.1e})<br>"
         f"<span>{html.escape(report.meaning())}</span></div>"
@@ -104,7 +152,7 @@ def diagnosis_text(report: GradCheckReport) -> str:
 def diagnosis_html(report: GradCheckReport) -> str:
     """:func:`diagnosis_text` as the lab's and the hunt's "Diagnosis:" line, in HTML."""
     return (
-        f'<div style="font-family:{_SYMBOL_FONTS}"><b>Diagnosis:</b> '
+        f'<div style="font-family:{SYMBOL_FONTS}"><b>Diagnosis:</b> '
         f"{html.escape(diagnosis_text(report))}</div>"
     )
 

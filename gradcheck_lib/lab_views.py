@@ -1,9 +1,9 @@
-"""The widgets the lab and the hunt share: the three live figures, a bug's lines, the error box.
+"""The widgets the lab and the hunt share: the three live figures and the error box.
 
 :class:`~gradcheck_lib.lab.BugLab` and :class:`~gradcheck_lib.hunt.BugHunt` both show a check as
 the threshold ladder, the per-parameter plot and the gap heatmap of the worst array
-(:class:`FigurePanel`), both show a bug's wrong and right lines (:func:`bug_lines_html`), and both
-put a callback's exception on screen instead of losing it in the kernel log (:func:`errors_shown`).
+(:class:`FigurePanel`), and both put a callback's exception on screen instead of losing it in the
+kernel log (:func:`errors_shown`). What they say is :mod:`gradcheck_lib.lab_text`'s.
 """
 
 from __future__ import annotations
@@ -11,57 +11,16 @@ from __future__ import annotations
 import contextlib
 import html
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import ipywidgets as widgets
 
-from .bugs import CATALOG
 from .compare import Verdict, worst_first
+from .lab_text import symbol
 from .plots import GAP_LIMITS, RENDER_DPI, GapHeatmap, ParameterBars, ThresholdLadder
 from .report import GradCheckReport
 
-__all__ = ["SYMBOL_FONTS", "FigurePanel", "bug_lines_html", "errors_shown", "symbol"]
-
-#: Fonts that have ✓ ⚠ ✗ ⊗ as text glyphs, so no browser falls back to a colour-emoji font.
-SYMBOL_FONTS = "'DejaVu Sans', 'Noto Sans Symbols 2', 'Segoe UI Symbol', sans-serif"
-_TEXT_PRESENTATION = "\ufe0e"  # variation selector 15: "draw the preceding symbol as text"
-
-
-def symbol(verdict: Verdict) -> str:
-    """The verdict's symbol, asking for its text (not emoji) form."""
-    return verdict.symbol + _TEXT_PRESENTATION
-
-
-def bug_lines_html(names: Iterable[str]) -> str:
-    """The title, wrong line, right line and hint of each named catalog bug, as HTML.
-
-    Parameters
-    ----------
-    names : iterable of str
-        Catalog names, in the order to show them.
-
-    Returns
-    -------
-    str
-        One block per bug: its title and the arrays it corrupts, ``wrong:`` and ``right:``
-        lines of code, and why. Empty when ``names`` is.
-    """
-    rows = []
-    for name in names:
-        bug = CATALOG[name]
-        rows.append(
-            f"<div style='margin:2px 0 6px 0'><b>{html.escape(bug.title)}</b> "
-            f"<span style='color:#555'>(corrupts {', '.join('d' + p for p in bug.affects)})"
-            f"</span><br>"
-            f"<code style='white-space:pre'>{symbol(Verdict.CRITICAL)} wrong: "
-            f"{html.escape(bug.line)}</code><br>"
-            f"<code style='white-space:pre'>{symbol(Verdict.EXCELLENT)} right: "
-            f"{html.escape(bug.correct)}</code><br>"
-            f"<span style='color:#333'>Why: {html.escape(bug.hint)}</span></div>"
-        )
-    if not rows:
-        return ""
-    return f'<div style="font-family:{SYMBOL_FONTS}">{"".join(rows)}</div>'
+__all__ = ["FigurePanel", "errors_shown"]
 
 
 @contextlib.contextmanager

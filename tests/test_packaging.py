@@ -28,7 +28,6 @@ OPTIONAL_MODULES = {
     "graph_plot",
     "heatmap_plot",
     "lab",
-    "lab_text",
     "lab_views",
     "hunt",
 }
