@@ -1,0 +1,506 @@
+"""docs/INSTRUCTORS.md: every command in its shell blocks is run by a test, as written.
+
+A command counts as run when a test under tests/ passes it to a function called ``run``, or when
+it is a line of a Makefile recipe whose target such a command runs. The test may add only the make
+variables of ALLOWED_EXTRAS after it. What no test runs is listed in
+NOT_RUN with the reason. The second half of this file runs the guide's commands that no other test
+runs, in a copy of the repository (tests/repo_copy.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import repo_copy
+from repo_copy import REPO, copy_repository, makefiles, run
+
+GUIDE = REPO / "docs" / "INSTRUCTORS.md"
+SHELL_BLOCK = re.compile(r"^```(bash|sh|shell|console)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+COMPOUND_END = {"while": "done", "until": "done", "for": "done", "if": "fi", "case": "esac"}
+
+NOT_RUN = {
+    "make lab": "serves JupyterLab until stopped and opens a browser; tests/test_browser.py starts "
+    "the same `jupyter lab` on a notebook and works it in Chromium",
+    "make solutions": "re-executes all nine solution notebooks (minutes) and rewrites them; the "
+    "script it runs is run below on notebook 03",
+    "make test": "is the whole suite, which runs this test (.ci/run runs `make test`)",
+    """make test PYTEST_ARGS='-m "not slow and not browser"'""": "is the suite itself, fewer tests",
+    "make check": "runs every learner copy under nbval (minutes); its recipe is run below on one "
+    "notebook, and tests/test_learner_copies.py executes every learner copy",
+    "make app": "serves Voilà until stopped and opens a browser; tests/test_browser.py serves the "
+    "same notebook with `voila --no-browser --port=...` and clicks through it",
+    'make app APP_ARGS="--no-browser --port=8866"': "as `make app`, on a fixed port that a "
+    "parallel run could hold",
+}
+GUIDE_SECTIONS = ("make grade", "make handout", "nbgrader autograde", "--capstone-student")
+ALLOWED_EXTRAS = {  # make variables a test may add after the guide's command, and why
+    "TIMEOUT=3": "tests/test_grade.py's infinite loops are cut after 3 s, not the default 60",
+    "JOBS=2": "tests/test_grade.py grades two notebooks at once, to be quicker",
+}
+
+
+# -------------------------------------------------------------------------- reading commands
+
+
+def without_comment(line: str) -> str:
+    """``line`` up to a ``#`` that starts a word outside quotes."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index]
+        elif char == "\\" and index + 1 < len(line) and line[index + 1] == "#":
+            return line  # an escaped '#' is text; keep it simple: no comment on this line
+    return line
+
+
+def script_commands(script: str, prompts: bool = False) -> list[str]:
+    """The commands of a shell script, each with its whitespace collapsed.
+
+    Comments are dropped and ``\\`` continuations joined; a loop or ``if`` is one command, up to
+    its ``done`` or ``fi``. ``cd`` lines are left out: they only say where the next commands run,
+    and the tests run those from the same directory. With ``prompts`` (a console block), only
+    lines after ``$ `` (and their continuations) are commands, the rest is output.
+    """
+    lines, pending = [], None
+    for raw in script.splitlines():
+        if prompts and pending is None:
+            if not raw.startswith("$ "):
+                continue
+            raw = raw[2:]
+        elif prompts and raw.startswith("> "):
+            raw = raw[2:]
+        line = without_comment(raw).rstrip()
+        if line.endswith("\\"):
+            pending = (pending or "") + line[:-1] + " "
+            continue
+        line, pending = (pending or "") + line, None
+        if line.strip():
+            lines.append(" ".join(line.split()))
+    commands, open_words, current = [], [], []
+    for line in lines:
+        first = line.split()[0]
+        if first in COMPOUND_END:
+            open_words.append(COMPOUND_END[first])
+        if open_words:
+            current.append(line)
+            if first == open_words[-1] or line.startswith(open_words[-1] + " "):
+                open_words.pop()
+                if not open_words:
+                    commands.append(" ".join(current))
+                    current = []
+        else:
+            commands.append(line)
+    return [command for command in commands if command.split()[0] != "cd"]
+
+
+def guide_commands(markdown: str) -> list[str]:
+    """Every command of the markdown's bash, sh, shell and console blocks, in order."""
+    return [
+        command
+        for language, body in SHELL_BLOCK.findall(markdown)
+        for command in script_commands(body, prompts=language == "console")
+    ]
+
+
+def strings_in_test_file(source: str) -> list[str]:
+    """The strings a Python test file passes to a function called ``run`` (``subprocess.run``,
+    ``repo_copy.run``...): literals in the call's arguments, and what the names there are given."""
+    tree = ast.parse(source)
+    constants: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    constants.setdefault(target.id, []).append(node.value)
+    strings = []
+    for call in ast.walk(tree):
+        name = getattr(call, "func", None)
+        if (
+            not isinstance(call, ast.Call)
+            or getattr(name, "id", getattr(name, "attr", "")) != "run"
+        ):
+            continue
+        for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
+            named = [n for n in ast.walk(argument) if isinstance(n, ast.Name) and n.id in constants]
+            for node in [argument, *(value for n in named for value in constants[n.id])]:
+                strings += [
+                    leaf.value
+                    for leaf in ast.walk(node)
+                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
+                ]
+    return strings
+
+
+def make_recipes(makefile: str) -> dict[str, list[str]]:
+    """Target -> its recipe lines (``@`` and ``-`` dropped); and each variable, as "$NAME"."""
+    recipes: dict[str, list[str]] = {}
+    target = None
+    for line in makefile.splitlines():
+        if line.startswith("\t") and target:
+            recipes[target].append(line.strip().lstrip("@-"))
+        elif match := re.match(r"^([A-Za-z_][\w.-]*)\s*(?::=|\?=|=)\s*(.*)$", line):
+            recipes[f"${match[1]}"] = [match[2].strip()]
+            target = None
+        elif match := re.match(r"^([\w.-]+)\s*:(?!=)", line):
+            target = match[1]
+            recipes[target] = []
+        elif not line.startswith("\t"):
+            target = None
+    return recipes
+
+
+def expand(text: str, variables: dict[str, str]) -> str:
+    """Expand ``$(NAME)`` from ``variables``; unknown ones are left as they are."""
+    for _ in range(10):
+        expanded = re.sub(r"\$\((\w+)\)", lambda m: variables.get(m[1], m[0]), text)
+        if expanded == text:
+            break
+        text = expanded
+    return text
+
+
+def recipe_commands(commands: list[str], makefile: str) -> list[str]:
+    """The recipe lines of each target that one of ``commands`` runs with make, expanded."""
+    recipes = make_recipes(makefile)
+    defaults = {name[1:]: lines[0] for name, lines in recipes.items() if name.startswith("$")}
+    lines = []
+    for command in commands:
+        words = command.split()
+        if words[:1] != ["make"]:
+            continue
+        given = dict(word.split("=", 1) for word in words[1:] if "=" in word)
+        for target in (word for word in words[1:] if "=" not in word and word[0] != "-"):
+            for line in recipes.get(target, []):
+                lines.append(" ".join(expand(line, {**defaults, **given}).split()))
+    return lines
+
+
+def commands_run(test_sources: dict[str, str], makefile_text: str) -> list[str]:
+    """Every command that the tests' strings hold, and the recipe lines of the targets they run."""
+    commands = [
+        command
+        for source in test_sources.values()
+        for text in strings_in_test_file(source)
+        for command in script_commands(text)
+    ]
+    return commands + recipe_commands(commands, makefile_text)
+
+
+def is_run(command: str, run_commands: list[str], extras: dict[str, str]) -> bool:
+    """Whether a test runs ``command`` as written, with at most ``extras`` after it."""
+    return any(
+        ran == command
+        or (ran.startswith(command + " ") and set(ran[len(command) :].split()) <= set(extras))
+        for ran in run_commands
+    )
+
+
+def unrun(commands: list[str], run_commands: list[str], not_run: dict[str, str], extras):
+    """The guide's commands that no test runs and no exception names."""
+    return [c for c in commands if c not in not_run and not is_run(c, run_commands, extras)]
+
+
+def the_suite() -> tuple[list[str], list[str]]:
+    sources = {
+        path.name: path.read_text(encoding="utf-8") for path in (REPO / "tests").glob("*.py")
+    }
+    makefile = "\n".join(path.read_text(encoding="utf-8") for path in makefiles() if path.exists())
+    return guide_commands(GUIDE.read_text(encoding="utf-8")), commands_run(sources, makefile)
+
+
+# -------------------------------------------------------------------------- the guide's commands
+
+
+def test_the_guide_has_commands_in_each_section():
+    commands, _ = the_suite()
+    assert len(commands) >= 20, commands
+    for wanted in GUIDE_SECTIONS:
+        assert any(wanted in command for command in commands), wanted
+
+
+def test_every_command_in_the_guide_is_run_by_a_test():
+    commands, run_commands = the_suite()
+    missing = unrun(commands, run_commands, NOT_RUN, ALLOWED_EXTRAS)
+    assert not missing, (
+        "docs/INSTRUCTORS.md gives commands that no test runs as written; run them in a test "
+        f"(tests/repo_copy.py runs them in a copy) or say in NOT_RUN why not: {missing}"
+    )
+
+
+def test_every_exception_is_in_the_guide_and_not_run_after_all():
+    commands, run_commands = the_suite()
+    assert set(NOT_RUN) <= set(commands), f"stale: {sorted(set(NOT_RUN) - set(commands))}"
+    run_anyway = [c for c in NOT_RUN if is_run(c, run_commands, ALLOWED_EXTRAS)]
+    assert not run_anyway, f"a test runs these; drop them from NOT_RUN: {run_anyway}"
+
+
+@pytest.mark.parametrize("exception", sorted(NOT_RUN))
+def test_each_exception_is_needed(exception):
+    commands, run_commands = the_suite()
+    fewer = {name: why for name, why in NOT_RUN.items() if name != exception}
+    assert unrun(commands, run_commands, fewer, ALLOWED_EXTRAS) == [exception]
+
+
+# -------------------------------------------------------------------------- the checker itself
+
+SYNTHETIC_GUIDE = """
+Text with `make inline` that is not a block.
+
+```bash
+make grade SUBMISSIONS=submissions    # comment
+.venv/bin/python tools/build_learner_copies.py \\
+    --capstone-seed 17 --output-dir "handouts/a b"
+cd course
+while read -r s; do
+    echo "$s # not a comment"
+done < students.txt
+make frobnicate ALL=1
+```
+
+```console
+$ make check NOTEBOOKS=x.ipynb
+summary output, not a command
+$ make \\
+> learner
+```
+
+```python
+make this_is_python
+```
+"""
+SYNTHETIC_COMMANDS = [
+    "make grade SUBMISSIONS=submissions",
+    '.venv/bin/python tools/build_learner_copies.py --capstone-seed 17 --output-dir "handouts/a b"',
+    'while read -r s; do echo "$s # not a comment" done < students.txt',
+    "make frobnicate ALL=1",
+    "make check NOTEBOOKS=x.ipynb",
+    "make learner",
+]
+SYNTHETIC_TEST = '''
+"""make learner (a docstring does not count)"""
+import subprocess
+
+NOTE = "make learner"  # named, never run
+
+
+def test_it():
+    # make check NOTEBOOKS=x.ipynb (a comment does not count)
+    run("make grade SUBMISSIONS=submissions TIMEOUT=3")
+    run(""".venv/bin/python tools/build_learner_copies.py --capstone-seed 17 \\\\
+        --output-dir "handouts/a b"
+    while read -r s; do
+        echo "$s # not a comment"
+    done < students.txt""")
+    run("make check NOTEBOOKS=x.ipynb.bak")
+    run("make build")
+'''
+SYNTHETIC_MAKEFILE = "BIN := .venv/bin\nbuild:\n\t@$(BIN)/python tools/build.py $(OUT)\n"
+SYNTHETIC_RECIPE = ".venv/bin/python tools/build.py $(OUT)"
+
+
+def test_commands_are_read_from_shell_blocks_with_prompts_continuations_and_loops():
+    assert guide_commands(SYNTHETIC_GUIDE) == SYNTHETIC_COMMANDS
+
+
+def test_a_made_up_command_and_near_misses_are_reported_as_not_run():
+    ran = commands_run({"test_synthetic.py": SYNTHETIC_TEST}, SYNTHETIC_MAKEFILE)
+    missing = unrun(guide_commands(SYNTHETIC_GUIDE), ran, {}, {"TIMEOUT=3": "quick"})
+    # the made-up one; a longer file name is another command; what is not passed to run()
+    assert missing == [SYNTHETIC_COMMANDS[i] for i in (3, 4, 5)]
+    assert SYNTHETIC_RECIPE in ran, "the recipes of the targets a test runs count"
+
+
+SYNTHETIC_RAN = ["make grade SUBMISSIONS=class TIMEOUT=3", "make check NOTEBOOKS=x.ipynb"]
+SYNTHETIC_GRADE = "make grade SUBMISSIONS=class"
+SYNTHETIC_SHORTER = "make grade SUBMISSIONS=cl"
+SYNTHETIC_CHECK = "make check"
+
+
+def test_extra_arguments_count_only_where_allowed():
+    quick = {"TIMEOUT=3": "quick"}
+    assert is_run(SYNTHETIC_GRADE, SYNTHETIC_RAN, quick)
+    assert not is_run(SYNTHETIC_GRADE, SYNTHETIC_RAN, {})
+    assert not is_run(SYNTHETIC_CHECK, SYNTHETIC_RAN, quick), "NOTEBOOKS= is no allowed extra"
+    assert not is_run(SYNTHETIC_SHORTER, SYNTHETIC_RAN, quick)
+
+
+def test_an_exception_is_what_keeps_a_command_from_failing():
+    ran = commands_run({"test_synthetic.py": SYNTHETIC_TEST}, SYNTHETIC_MAKEFILE)
+    commands = guide_commands(SYNTHETIC_GUIDE)
+    not_run = {c: "reason" for c in unrun(commands, ran, {}, {"TIMEOUT=3": "quick"})}
+    assert unrun(commands, ran, not_run, {"TIMEOUT=3": "quick"}) == []
+    del not_run[SYNTHETIC_COMMANDS[-1]]
+    assert unrun(commands, ran, not_run, {"TIMEOUT=3": "quick"}) == SYNTHETIC_COMMANDS[-1:]
+
+
+# -------------------------------------------------------------------------- running the commands
+# The commands below are typed as docs/INSTRUCTORS.md gives them.
+
+LEARNER_COPIES = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    return copy_repository(tmp_path / "repo")
+
+
+def succeeded(result) -> str:
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def python_outside_the_venv(folder: Path) -> dict[str, str]:
+    """PATH with a `python` that is the venv's base interpreter, first."""
+    import os
+    import sys
+
+    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    folder.mkdir()
+    (folder / "python").symlink_to(base)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+def test_make_learner_rebuilds_the_committed_copies_and_check_finds_a_stale_one(copy, tmp_path):
+    succeeded(run("make learner", copy))
+    for path in LEARNER_COPIES:
+        assert (copy / "notebooks" / path.name).read_bytes() == path.read_bytes(), path.name
+    outside = python_outside_the_venv(tmp_path / "outside")
+    probe = run('python -c "import nbformat"', copy, env=outside)
+    if probe.returncode == 0:
+        pytest.skip("the base interpreter has nbformat: there is no outside of the venv here")
+    succeeded(run("python tools/build_learner_copies.py --check", copy, env=outside))
+    stale = copy / "notebooks" / "01_reshaping_parameters.ipynb"
+    stale.write_text(stale.read_text(encoding="utf-8").replace("YOUR CODE HERE", "mine", 1))
+    result = run("python tools/build_learner_copies.py --check", copy, env=outside)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "01_reshaping_parameters.ipynb" in result.stdout + result.stderr
+
+
+def checked_outputs(notebook: nbformat.NotebookNode) -> list:
+    return [
+        cell.outputs
+        for cell in notebook.cells
+        if "nbval-check-output" in cell.metadata.get("tags", [])
+    ]
+
+
+@pytest.mark.slow
+def test_execute_solutions_restores_one_notebooks_outputs(copy):
+    path = Path("notebooks/solutions/03_relative_difference.ipynb")
+    committed = nbformat.read(REPO / path, as_version=4)
+    bare = nbformat.from_dict(committed)
+    for cell in bare.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(bare, copy / path)
+    succeeded(run(".venv/bin/python tools/execute_solutions.py 03", copy))
+    again = nbformat.read(copy / path, as_version=4)
+    assert [c.source for c in again.cells] == [c.source for c in committed.cells]
+    counts = [c.execution_count for c in again.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+    assert checked_outputs(again) == checked_outputs(committed) and any(checked_outputs(again))
+
+
+@pytest.mark.slow
+def test_make_check_and_nbval_on_one_notebook_untouched_and_solved(copy):
+    check = "make check NOTEBOOKS=notebooks/01_reshaping_parameters.ipynb"
+    nbval = ".venv/bin/python -m pytest --nbval-lax notebooks/01_reshaping_parameters.ipynb"
+    untouched = run(check, copy)
+    assert untouched.returncode != 0
+    assert "01_reshaping_parameters.ipynb: 2 exercise(s) to do" in untouched.stdout
+    assert re.search(r"to do\s+Exercise 1\.1: ", untouched.stdout), untouched.stdout[-2000:]
+    result = run(nbval, copy)
+    assert result.returncode != 0 and "NotImplementedError: Exercise 1.2" in result.stdout
+    solution = REPO / "notebooks" / "solutions" / "01_reshaping_parameters.ipynb"
+    (copy / "notebooks" / solution.name).write_bytes(solution.read_bytes())
+    assert "01_reshaping_parameters.ipynb: done, " in succeeded(run(check, copy))
+    succeeded(run(nbval, copy))
+
+
+def test_make_nbgrader_course_lays_out_every_notebook(copy):
+    succeeded(run("make nbgrader-course COURSE=course", copy))
+    assert (copy / "course" / "nbgrader_config.py").is_file()
+    for path in sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")):
+        assert (copy / "course" / "source" / path.stem / path.name).is_file(), path.stem
+
+
+def test_make_handout_builds_the_folder_and_zip_without_solutions(copy):
+    succeeded(run("make handout", copy))
+    folder = copy / "handout"
+    for path in LEARNER_COPIES:
+        assert (folder / "notebooks" / path.name).read_bytes() == path.read_bytes(), path.name
+    names = zipfile.ZipFile(copy / "handout.zip").namelist()
+    assert {f"handout/notebooks/{path.name}" for path in LEARNER_COPIES} <= set(names)
+    assert not [name for name in names if "solutions" in name]
+    assert not list(folder.rglob("solutions"))
+    makefile = (folder / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^lab:", makefile, re.M) and re.search(r"^check:", makefile, re.M)
+    assert (folder / "README.md").is_file()
+
+
+def capstone_seed(folder: Path) -> str:
+    notebook = nbformat.read(folder / "08_capstone.ipynb", as_version=4)
+    (cell,) = [c for c in notebook.cells if "capstone-seed" in c.metadata.get("tags", [])]
+    return re.match(r"CAPSTONE_SEED = (\d+)", cell.source)[1]
+
+
+@pytest.mark.slow
+def test_capstone_copies_per_student_per_seed_and_per_class(copy):
+    from gradcheck_lib.capstone import seed_for_student
+
+    out = succeeded(
+        run(
+            '.venv/bin/python tools/build_learner_copies.py --capstone-student "ada.lovelace"'
+            " --output-dir handouts/ada.lovelace\n"
+            ".venv/bin/python tools/build_learner_copies.py --capstone-seed 17"
+            " --output-dir handouts/group-17",
+            copy,
+        )
+    )
+    ada = str(seed_for_student("ada.lovelace"))
+    assert f"seed {ada}" in out and capstone_seed(copy / "handouts" / "ada.lovelace") == ada
+    assert capstone_seed(copy / "handouts" / "group-17") == "17"
+    for path in LEARNER_COPIES:
+        if path.name != "08_capstone.ipynb":
+            assert (copy / "handouts" / "group-17" / path.name).read_bytes() == path.read_bytes()
+    (copy / "students.txt").write_text("alan.turing\n  Grace.Hopper \n", encoding="utf-8")
+    succeeded(
+        run(
+            """while read -r student; do
+    .venv/bin/python tools/build_learner_copies.py --capstone-student "$student" --output-dir "handouts/$student"
+done < students.txt""",  # noqa: E501
+            copy,
+        )
+    )
+    for student in ("alan.turing", "Grace.Hopper"):
+        assert capstone_seed(copy / "handouts" / student) == str(seed_for_student(student))
+
+
+def test_the_answer_key_one_liner_prints_three_bugs_in_three_functions(copy):
+    out = succeeded(
+        run(
+            '''.venv/bin/python -c "from gradcheck_lib.capstone import planted_bugs; [print(b.function, '|', b.wrong) for b in planted_bugs(17)]"''',  # noqa: E501
+            copy,
+        )
+    )
+    functions = [line.split(" | ")[0] for line in out.splitlines()]
+    assert len(functions) == len(set(functions)) == 3, out
+    assert {"batchnorm_backward", "network_backward"} <= set(functions), out
+
+
+SYNTHETIC_INSTALLS = "make nbgrader-course COURSE=elsewhere"
+
+
+def test_repo_copy_refuses_a_make_command_that_would_install(copy):
+    (copy / ".venv" / ".installed-runtime").unlink()
+    with pytest.raises(AssertionError, match="would install"):
+        repo_copy.run(SYNTHETIC_INSTALLS, copy)
