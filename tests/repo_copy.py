@@ -80,7 +80,8 @@ def run(
     """Run ``script`` in bash from ``cwd``, with the copy at ``root`` (default ``cwd``) importable
     and ``env`` added to the environment.
 
-    Each ``make`` line is dry-run first, and refused if it would install anything.
+    bash stops at the first command that fails. Each ``make`` line is dry-run first, and refused
+    if it would install anything.
     """
     root = root or cwd
     env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
@@ -98,5 +99,5 @@ def run(
             )
             assert "pip install" not in dry.stdout, f"`{line}` would install: {dry.stdout}"
     return subprocess.run(
-        ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        ["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
