@@ -1,9 +1,9 @@
 """docs/INSTRUCTORS.md: every command in its shell blocks is run by a test, as written.
 
-A command counts as run when a test under tests/ passes it to a function called ``run``, or when
-it is a line of a Makefile recipe whose target such a command runs. The test may add only the make
-variables of ALLOWED_EXTRAS after it. What no test runs is listed in
-NOT_RUN with the reason. The second half of this file runs the guide's commands that no other test
+A command counts as run when a test under tests/ passes it to a function called ``run`` (or
+``run_...``), or when it is a line of a Makefile recipe whose target such a command runs. The test
+may add only the make variables of ALLOWED_EXTRAS after it. What no test runs is listed in NOT_RUN
+with the reason. The second half of this file runs the guide's commands that no other test
 runs, in a copy of the repository (tests/repo_copy.py).
 """
 
@@ -21,6 +21,7 @@ from repo_copy import REPO, copy_repository, makefiles, run
 
 GUIDE = REPO / "docs" / "INSTRUCTORS.md"
 SHELL_BLOCK = re.compile(r"^```(bash|sh|shell|console)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+RUNNER = re.compile(r"^run(_\w+)?$")  # the functions whose arguments are commands run
 COMPOUND_END = {"while": "done", "until": "done", "for": "done", "if": "fi", "case": "esac"}
 
 NOT_RUN = {
@@ -111,9 +112,14 @@ def guide_commands(markdown: str) -> list[str]:
     ]
 
 
+def _called(function: ast.expr) -> str:
+    return getattr(function, "id", getattr(function, "attr", ""))
+
+
 def strings_in_test_file(source: str) -> list[str]:
-    """The strings a Python test file passes to a function called ``run`` (``subprocess.run``,
-    ``repo_copy.run``...): literals in the call's arguments, and what the names there are given."""
+    """The strings a Python test file passes to a function called ``run`` or ``run_...``
+    (``subprocess.run``, ``repo_copy.run``...): the literals in the call's arguments, and those of
+    the values given to the names there."""
     tree = ast.parse(source)
     constants: dict[str, list[ast.expr]] = {}
     for node in ast.walk(tree):
@@ -121,22 +127,22 @@ def strings_in_test_file(source: str) -> list[str]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     constants.setdefault(target.id, []).append(node.value)
+
+    def leaves(node: ast.AST, seen: set[str]) -> list[str]:
+        found = []
+        for leaf in ast.walk(node):
+            if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                found.append(leaf.value)
+            elif isinstance(leaf, ast.Name) and leaf.id in constants and leaf.id not in seen:
+                seen.add(leaf.id)
+                found += [text for value in constants[leaf.id] for text in leaves(value, seen)]
+        return found
+
     strings = []
     for call in ast.walk(tree):
-        name = getattr(call, "func", None)
-        if (
-            not isinstance(call, ast.Call)
-            or getattr(name, "id", getattr(name, "attr", "")) != "run"
-        ):
-            continue
-        for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
-            named = [n for n in ast.walk(argument) if isinstance(n, ast.Name) and n.id in constants]
-            for node in [argument, *(value for n in named for value in constants[n.id])]:
-                strings += [
-                    leaf.value
-                    for leaf in ast.walk(node)
-                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
-                ]
+        if isinstance(call, ast.Call) and RUNNER.match(_called(call.func)):
+            for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
+                strings += leaves(argument, set())
     return strings
 
 
@@ -419,7 +425,8 @@ def test_make_check_and_nbval_on_one_notebook_untouched_and_solved(copy):
     assert "01_reshaping_parameters.ipynb: 2 exercise(s) to do" in untouched.stdout
     assert re.search(r"to do\s+Exercise 1\.1: ", untouched.stdout), untouched.stdout[-2000:]
     result = run(nbval, copy)
-    assert result.returncode != 0 and "NotImplementedError: Exercise 1.2" in result.stdout
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # nbval colours its report
+    assert result.returncode != 0 and "NotImplementedError: Exercise 1.2" in plain
     solution = REPO / "notebooks" / "solutions" / "01_reshaping_parameters.ipynb"
     (copy / "notebooks" / solution.name).write_bytes(solution.read_bytes())
     assert "01_reshaping_parameters.ipynb: done, " in succeeded(run(check, copy))
