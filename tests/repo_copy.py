@@ -74,19 +74,16 @@ def copy_repository(target: Path) -> Path:
     return target
 
 
-def run(
-    script: str, cwd: Path, *, root: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    """Run ``script`` in bash from ``cwd``, with the copy at ``root`` (default ``cwd``) importable
-    and ``env`` added to the environment.
+def environment(root: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment the commands run in: the copy at ``root`` importable, ``env`` added."""
+    environ = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):  # when the suite itself runs under make
+        environ.pop(name, None)
+    return environ
 
-    bash stops at the first command that fails. Each ``make`` line is dry-run first, and refused
-    if it would install anything.
-    """
-    root = root or cwd
-    env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
-    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
-        env.pop(name, None)
+
+def refuse_installs(script: str, cwd: Path, env: dict[str, str]) -> None:
+    """Dry-run each ``make`` line of ``script``; fail if one would install anything."""
     for line in script.splitlines():
         if line.strip().startswith("make "):
             dry = subprocess.run(
@@ -98,6 +95,18 @@ def run(
                 check=False,
             )
             assert "pip install" not in dry.stdout, f"`{line}` would install: {dry.stdout}"
-    return subprocess.run(
-        ["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+
+
+def run(
+    script: str, cwd: Path, *, root: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``script`` in bash from ``cwd``, with the copy at ``root`` (default ``cwd``) importable
+    and ``env`` added to the environment.
+
+    bash stops at the first command that fails. Each ``make`` line is dry-run first, and refused
+    if it would install anything.
+    """
+    environ = environment(root or cwd, env)
+    refuse_installs(script, cwd, environ)
+    command = ["bash", "-e", "-c", script]
+    return subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True)

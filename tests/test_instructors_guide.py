@@ -10,13 +10,21 @@ runs, in a copy of the repository (tests/repo_copy.py).
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
 import re
+import signal
+import subprocess
+import time
+import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 import repo_copy
+from browser_support import free_port
 from repo_copy import REPO, copy_repository, makefiles, run
 
 GUIDE = REPO / "docs" / "INSTRUCTORS.md"
@@ -33,12 +41,12 @@ NOT_RUN = {
     """make test PYTEST_ARGS='-m "not slow and not browser"'""": "is the suite itself, fewer tests",
     "make check": "runs every learner copy under nbval (minutes); its recipe is run below on one "
     "notebook, and tests/test_learner_copies.py executes every learner copy",
-    "make app": "serves Voilà until stopped and opens a browser; tests/test_browser.py serves the "
-    "same notebook with `voila --no-browser --port=...` and clicks through it",
-    'make app APP_ARGS="--no-browser --port=8866"': "as `make app`, on a fixed port that a "
-    "parallel run could hold",
+    "make app": "serves Voilà until stopped and opens a browser; the same recipe is run below "
+    "with the guide's APP_ARGS",
 }
 GUIDE_SECTIONS = ("make grade", "make handout", "nbgrader autograde", "--capstone-student")
+# The guide's `make app` line; the test serves it on a port that nothing else holds.
+APP = 'make app APP_ARGS="--no-browser --port=8866"'
 ALLOWED_EXTRAS = {  # make variables a test may add after the guide's command, and why
     "TIMEOUT=3": "tests/test_grade.py's infinite loops are cut after 3 s, not the default 60",
     "JOBS=2": "tests/test_grade.py grades two notebooks at once, to be quicker",
@@ -511,3 +519,50 @@ def test_repo_copy_refuses_a_make_command_that_would_install(copy):
     (copy / ".venv" / ".installed-runtime").unlink()
     with pytest.raises(AssertionError, match="would install"):
         repo_copy.run(SYNTHETIC_INSTALLS, copy)
+
+
+@contextlib.contextmanager
+def run_server(script: str, cwd: Path, port: int) -> Iterator[str]:
+    """Start ``script`` in bash from ``cwd`` (a server); yield its URL once it answers; stop it."""
+    env = repo_copy.environment(cwd)
+    repo_copy.refuse_installs(script, cwd, env)
+    log = cwd / "server.log"
+    with log.open("w", encoding="utf-8") as handle:
+        process = subprocess.Popen(
+            ["bash", "-c", script],
+            cwd=cwd,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, stopped as one
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(120):
+            assert process.poll() is None, log.read_text(encoding="utf-8")[-3000:]
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.slow
+def test_make_app_serves_the_lab_as_a_page_with_its_widgets_and_no_error(copy):
+    port = free_port()
+    with run_server(APP.replace("8866", str(port)), copy, port) as url:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            page = response.read().decode("utf-8")
+    assert "The bug-hunt lab" in page, page[-2000:]
+    assert "application/vnd.jupyter.widget-view+json" in page, "the lab's widgets are on the page"
+    assert "Traceback" not in page
+    assert "from gradcheck_lib" not in page, "the code is hidden (the setup cell imports it)"
