@@ -35,12 +35,8 @@ COMPOUND_END = {"while": "done", "until": "done", "for": "done", "if": "fi", "ca
 NOT_RUN = {
     "make lab": "serves JupyterLab until stopped and opens a browser; tests/test_browser.py starts "
     "the same `jupyter lab` on a notebook and works it in Chromium",
-    "make solutions": "re-executes all nine solution notebooks (minutes) and rewrites them; the "
-    "script it runs is run below on notebook 03",
     "make test": "is the whole suite, which runs this test (.ci/run runs `make test`)",
     """make test PYTEST_ARGS='-m "not slow and not browser"'""": "is the suite itself, fewer tests",
-    "make check": "runs every learner copy under nbval (minutes); its recipe is run below on one "
-    "notebook, and tests/test_learner_copies.py executes every learner copy",
     "make app": "serves Voilà until stopped and opens a browser; the same recipe is run below "
     "with the guide's APP_ARGS",
 }
@@ -407,21 +403,57 @@ def checked_outputs(notebook: nbformat.NotebookNode) -> list:
     ]
 
 
-@pytest.mark.slow
-def test_execute_solutions_restores_one_notebooks_outputs(copy):
-    path = Path("notebooks/solutions/03_relative_difference.ipynb")
-    committed = nbformat.read(REPO / path, as_version=4)
+SOLUTIONS = sorted((REPO / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+def clear_outputs(path: Path) -> nbformat.NotebookNode:
+    """Clear the outputs of the notebook at ``path``; return it as it was."""
+    committed = nbformat.read(path, as_version=4)
     bare = nbformat.from_dict(committed)
     for cell in bare.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    nbformat.write(bare, copy / path)
-    succeeded(run(".venv/bin/python tools/execute_solutions.py 03", copy))
-    again = nbformat.read(copy / path, as_version=4)
-    assert [c.source for c in again.cells] == [c.source for c in committed.cells]
+    nbformat.write(bare, path)
+    return committed
+
+
+def assert_re_executed(path: Path, committed: nbformat.NotebookNode) -> None:
+    """Same sources, counts 1..N, and the checked outputs (what every machine prints) as stored."""
+    again = nbformat.read(path, as_version=4)
+    assert [c.source for c in again.cells] == [c.source for c in committed.cells], path.name
     counts = [c.execution_count for c in again.cells if c.cell_type == "code"]
-    assert counts == list(range(1, len(counts) + 1))
-    assert checked_outputs(again) == checked_outputs(committed) and any(checked_outputs(again))
+    assert counts == list(range(1, len(counts) + 1)), path.name
+    assert checked_outputs(again) == checked_outputs(committed), path.name
+    assert any(checked_outputs(again)), path.name
+
+
+@pytest.mark.slow
+def test_execute_solutions_restores_one_notebooks_outputs(copy):
+    path = copy / "notebooks" / "solutions" / "03_relative_difference.ipynb"
+    committed = clear_outputs(path)
+    untouched = copy / "notebooks" / "solutions" / "02_central_difference.ipynb"
+    before = untouched.read_bytes()
+    succeeded(run(".venv/bin/python tools/execute_solutions.py 03", copy))
+    assert_re_executed(path, committed)
+    assert untouched.read_bytes() == before, "only notebook 03 is re-executed"
+
+
+@pytest.mark.slow
+def test_make_solutions_re_executes_every_solution_notebook(copy):
+    committed = {path.name: clear_outputs(copy / path.relative_to(REPO)) for path in SOLUTIONS}
+    succeeded(run("make solutions", copy))
+    for path in SOLUTIONS:
+        assert_re_executed(copy / path.relative_to(REPO), committed[path.name])
+
+
+@pytest.mark.slow
+def test_make_check_summarizes_every_untouched_learner_copy(copy):
+    result = run("make check", copy)
+    assert result.returncode != 0, "untouched learner copies fail their checks"
+    summary = result.stdout.split("Summary of your notebooks")[-1]
+    for path in LEARNER_COPIES:
+        (line,) = [line for line in summary.splitlines() if line.startswith(f"{path.name}: ")]
+        assert "to do" in line or "fail" in line, line
 
 
 @pytest.mark.slow
