@@ -480,6 +480,22 @@ def test_make_nbgrader_course_lays_out_every_notebook(copy):
         assert (copy / "course" / "source" / path.stem / path.name).is_file(), path.stem
 
 
+def test_nbgrader_metadata_check_finds_a_stale_cell_and_the_tool_regenerates_it(copy):
+    succeeded(run(".venv/bin/python tools/nbgrader_metadata.py --check", copy))
+    path = copy / "notebooks" / "solutions" / "01_reshaping_parameters.ipynb"
+    committed = path.read_bytes()
+    notebook = nbformat.read(path, as_version=4)
+    (graded,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")][:1]
+    graded.metadata["nbgrader"]["points"] = 99
+    nbformat.write(notebook, path)
+    result = run(".venv/bin/python tools/nbgrader_metadata.py --check", copy)
+    assert result.returncode == 1 and "01_reshaping_parameters.ipynb" in result.stdout, result
+    succeeded(run(".venv/bin/python tools/nbgrader_metadata.py\nmake learner", copy))
+    assert path.read_bytes() == committed, "regenerated from the points, as committed"
+    for learner in LEARNER_COPIES:
+        assert (copy / "notebooks" / learner.name).read_bytes() == learner.read_bytes()
+
+
 def test_make_handout_builds_the_folder_and_zip_without_solutions(copy):
     succeeded(run("make handout", copy))
     folder = copy / "handout"
