@@ -1,12 +1,12 @@
 """A throwaway copy of the repository, for running the instructors' commands exactly as written.
 
 docs/INSTRUCTORS.md gives commands such as ``make grade SUBMISSIONS=submissions``, run from the
-repository root, and they write files there. Tests run them in a copy, in bash, as
-typed. The copy's ``.venv`` is the running virtual environment relocated: the same packages
-(symlinked), console scripts whose ``#!`` names the copy's own python (as pip writes them), and
-fresh set-up stamps, so that ``make`` goes straight to the target's recipe. A make command that
-would still install something (a stamp this module does not know of) is refused before it runs:
-it would install into the shared environment.
+repository root, and they write files there. Tests run them in a copy, in bash, as typed. The
+copy's ``.venv`` is the running virtual environment relocated: the same packages (symlinked),
+console scripts whose ``#!`` names the copy's own python (as pip writes them), real folders where
+the Makefile writes into .venv, and fresh set-up stamps, so that ``make`` goes straight to the
+target's recipe. A make command that would still install something (a stamp this module does not
+know of) is refused before it runs: it would install into the shared environment.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ NOT_COPIED_ANYWHERE = shutil.ignore_patterns(
     "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"
 )
 STAMP = re.compile(r"^\w+_STAMP\s*:=\s*\$\(VENV\)/(\S+)", re.M)
+VENV_FILE = re.compile(r"^\w+\s*:=\s*\$\(VENV\)/(\S+)", re.M)
 
 
 def _ignore(directory: str, names: list[str]) -> set[str]:
@@ -41,15 +42,32 @@ def makefiles(root: Path = REPO) -> list[Path]:
     return [root / "Makefile", *sorted(root.glob("*.mk"))]
 
 
+def _real_directories(venv: Path, relative: Path) -> None:
+    """Make each folder on ``relative`` a real one in the copy (its entries still symlinked), so
+    that what make writes there stays in the copy."""
+    folder = venv
+    for part in relative.parts:
+        folder = folder / part
+        if folder.is_symlink():
+            original = folder.resolve()
+            folder.unlink()
+            folder.mkdir()
+            for entry in original.iterdir():
+                (folder / entry.name).symlink_to(entry)
+        elif not folder.exists():
+            folder.mkdir()
+
+
 def _relocate_venv(venv: Path) -> None:
     source = Path(sys.prefix)
     if source == Path(sys.base_prefix):
         pytest.skip("the instructors' commands run in the project's .venv; run pytest from it")
+    text = "\n".join(path.read_text(encoding="utf-8") for path in makefiles() if path.exists())
+    written = [Path(path) for path in VENV_FILE.findall(text)]  # stamps, reports, settings
     venv.mkdir()
     for entry in source.iterdir():
-        if entry.name.startswith(".installed") or entry.name in {"bin", "check-report.xml"}:
-            continue
-        (venv / entry.name).symlink_to(entry)
+        if entry.name != "bin" and Path(entry.name) not in written:
+            (venv / entry.name).symlink_to(entry)
     (venv / "bin").mkdir()
     python = venv / "bin" / "python"
     for entry in (source / "bin").iterdir():
@@ -61,10 +79,10 @@ def _relocate_venv(venv: Path) -> None:
             target.chmod(0o755)
         else:
             target.symlink_to(entry.resolve() if entry.name.startswith("python") else entry)
-    for makefile in makefiles():
-        if makefile.exists():
-            for stamp in STAMP.findall(makefile.read_text(encoding="utf-8")):
-                (venv / stamp).touch()
+    for path in written:
+        _real_directories(venv, path.parent)
+    for stamp in STAMP.findall(text):
+        (venv / stamp).touch()
 
 
 def copy_repository(target: Path) -> Path:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import json
 import os
 import re
+import secrets
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 import zipfile
@@ -33,8 +36,6 @@ RUNNER = re.compile(r"^run(_\w+)?$")  # the functions whose arguments are comman
 COMPOUND_END = {"while": "done", "until": "done", "for": "done", "if": "fi", "case": "esac"}
 
 NOT_RUN = {
-    "make lab": "serves JupyterLab until stopped and opens a browser; tests/test_browser.py starts "
-    "the same `jupyter lab` on a notebook and works it in Chromium",
     "make test": "is the whole suite, which runs this test (.ci/run runs `make test`)",
     """make test PYTEST_ARGS='-m "not slow and not browser"'""": "is the suite itself, fewer tests",
     "make app": "serves Voilà until stopped and opens a browser; the same recipe is run below "
@@ -377,9 +378,6 @@ def succeeded(result) -> str:
 
 def python_outside_the_venv(folder: Path) -> dict[str, str]:
     """PATH with a `python` that is the venv's base interpreter, first."""
-    import os
-    import sys
-
     base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
     folder.mkdir()
     (folder / "python").symlink_to(base)
@@ -579,9 +577,12 @@ def test_repo_copy_refuses_a_make_command_that_would_install(copy):
 
 
 @contextlib.contextmanager
-def run_server(script: str, cwd: Path, port: int) -> Iterator[str]:
-    """Start ``script`` in bash from ``cwd`` (a server); yield its URL once it answers; stop it."""
-    env = repo_copy.environment(cwd)
+def run_server(
+    script: str, cwd: Path, port: int, env: dict[str, str] | None = None, probe: str = ""
+) -> Iterator[str]:
+    """Start ``script`` in bash from ``cwd`` (a server on ``port``); yield its URL once ``probe``
+    answers there; stop it."""
+    env = repo_copy.environment(cwd, env)
     repo_copy.refuse_installs(script, cwd, env)
     log = cwd / "server.log"
     with log.open("w", encoding="utf-8") as handle:
@@ -599,7 +600,7 @@ def run_server(script: str, cwd: Path, port: int) -> Iterator[str]:
         for _ in range(120):
             assert process.poll() is None, log.read_text(encoding="utf-8")[-3000:]
             try:
-                urllib.request.urlopen(url, timeout=5).close()
+                urllib.request.urlopen(url + probe, timeout=5).close()
                 break
             except OSError:
                 time.sleep(0.5)
@@ -623,3 +624,34 @@ def test_make_app_serves_the_lab_as_a_page_with_its_widgets_and_no_error(copy):
     assert "application/vnd.jupyter.widget-view+json" in page, "the lab's widgets are on the page"
     assert "Traceback" not in page
     assert "from gradcheck_lib" not in page, "the code is hidden (the setup cell imports it)"
+
+
+BROWSER = '#!/bin/sh\necho "$1" > "$0.opened"\ncat "${1#file://}" >> "$0.opened"\n'
+
+
+@pytest.mark.slow
+def test_make_lab_opens_the_start_notebook_without_the_news_question(copy, tmp_path):
+    port, token = free_port(), secrets.token_hex(16)
+    browser = tmp_path / "browser"  # writes down what JupyterLab asks it to open
+    browser.write_text(BROWSER, encoding="utf-8")
+    browser.chmod(0o755)
+    opened = tmp_path / "browser.opened"
+    # JupyterLab takes its port and token from the environment (the Makefile says so).
+    env = {"JUPYTER_PORT": str(port), "JUPYTER_TOKEN": token, "BROWSER": str(browser)}
+    with run_server("make lab", copy, port, env, probe=f"api/status?token={token}") as url:
+        with urllib.request.urlopen(f"{url}api/contents?token={token}") as response:
+            listing = json.load(response)
+        notification = "lab/api/settings/@jupyterlab/apputils-extension:notification"
+        with urllib.request.urlopen(f"{url}{notification}?token={token}") as response:
+            fetch_news = json.load(response)["schema"]["properties"]["fetchNews"]
+        for _ in range(60):
+            if opened.exists() and "</html>" in opened.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.5)
+    assert "/lab/tree/00_start_here.ipynb" in opened.read_text(encoding="utf-8")
+    names = {entry["name"] for entry in listing["content"]}
+    assert {path.name for path in LEARNER_COPIES} | {"solutions"} <= names, "notebooks/ is its root"
+    stock = Path(sys.prefix, "share/jupyter/lab/schemas/@jupyterlab/apputils-extension")
+    asks = json.loads((stock / "notification.json").read_text(encoding="utf-8"))
+    assert asks["properties"]["fetchNews"]["default"] == "none", "JupyterLab's own default asks"
+    assert fetch_news["default"] == "false", "the Makefile's settings override answers never"
