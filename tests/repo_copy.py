@@ -22,7 +22,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # Written by the instructor's commands, or not part of a checkout.
-NOT_COPIED = {".venv", ".git", "handout", "handout.zip", "handouts", "submissions", "course"}
+NOT_COPIED = {
+    ".venv",
+    ".git",
+    "handout",
+    "handout.zip",
+    "handouts",
+    "submissions",
+    "course",
+    "nbgrader-course",
+}
 NOT_COPIED_ANYWHERE = shutil.ignore_patterns(
     "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"
 )
