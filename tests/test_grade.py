@@ -7,12 +7,12 @@ grade every student even when one submission loops forever, raises, or is not a 
 import csv
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+import repo_copy
+from repo_copy import copy_repository
 from test_learner_copies import answers_from, fill, learner_path
 
 from tools import grade
@@ -117,17 +117,18 @@ EXPECTED = {  # (student, exercise) -> (points, a phrase the message must hold)
 }
 
 
+# docs/INSTRUCTORS.md's command, run from a copy of the repository (tests/repo_copy.py).
+MAKE_GRADE = "make grade SUBMISSIONS=submissions TIMEOUT=3 JOBS=2"
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    submissions = tmp_path_factory.mktemp("submissions")
+    assert f"TIMEOUT={TIMEOUT}" in MAKE_GRADE.split()
+    root = copy_repository(tmp_path_factory.mktemp("course") / "repo")
+    submissions = root / "submissions"
+    submissions.mkdir()
     simulated_class(submissions)
-    result = subprocess.run(
-        [sys.executable, "tools/grade.py", str(submissions), f"--timeout={TIMEOUT}", "--jobs=2"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = repo_copy.run(MAKE_GRADE, root)
     assert result.returncode == 0, result.stdout + result.stderr
     with open(submissions / "grades.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

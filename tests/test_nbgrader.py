@@ -8,17 +8,15 @@ each exercise's points as its answer cell declares them.
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+import repo_copy
+from repo_copy import copy_repository
 
 from tools.build_learner_copies import SOLUTIONS_DIR, learner_notebook, solution_blocks
 from tools.exercise_cells import exercises
-from tools.nbgrader_course import lay_out
 
 pytestmark = pytest.mark.slow
 nbgrader_api = pytest.importorskip("nbgrader.api", reason="pip install -e '.[nbgrader]'")
@@ -28,20 +26,6 @@ NAME = f"{ASSIGNMENT}.ipynb"
 SOLUTION = nbformat.read(SOLUTIONS_DIR / NAME, as_version=4)
 EXERCISES = exercises(SOLUTION, NAME)
 WRONG = "1.2"  # the partly wrong student's wrong exercise
-REPO = Path(__file__).resolve().parents[1]
-
-
-def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the nbgrader command line on the course, with its gradebook in the course directory."""
-    env = dict(os.environ)
-    # nbgrader runs `alembic` from PATH; the kernels import gradcheck_lib from the worktree.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}"
-    command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"]
-    command.append(f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}")
-    result = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr[-3000:]}"
-    return result
 
 
 def submission(release: nbformat.NotebookNode, wrong: set[str]) -> nbformat.NotebookNode:
@@ -59,12 +43,29 @@ def submission(release: nbformat.NotebookNode, wrong: set[str]) -> nbformat.Note
     return notebook
 
 
+# docs/INSTRUCTORS.md's commands, run as written from a copy of the repository (tests/repo_copy.py).
+LAY_OUT = ".venv/bin/python tools/nbgrader_course.py course --notebooks 01_reshaping_parameters"
+FROM_THE_COURSE = 'cd course\nexport PATH="$OLDPWD/.venv/bin:$PATH"\n'
+GENERATE = FROM_THE_COURSE + "nbgrader generate_assignment 01_reshaping_parameters"
+GRADE = FROM_THE_COURSE + (
+    "nbgrader autograde 01_reshaping_parameters\n"
+    "nbgrader generate_feedback 01_reshaping_parameters\n"
+    "nbgrader export"
+)
+
+
+def run_in(root: Path, script: str) -> None:
+    result = repo_copy.run(script, root)
+    assert result.returncode == 0, f"{script} failed:\n{result.stderr[-3000:]}"
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("course")
-    lay_out(root, [ASSIGNMENT])
-    nbgrader(root, "generate_assignment", ASSIGNMENT)
-    return root
+    assert ASSIGNMENT in LAY_OUT.split() and GENERATE.endswith(f" {ASSIGNMENT}")
+    root = copy_repository(tmp_path_factory.mktemp("course") / "repo")
+    run_in(root, LAY_OUT)
+    run_in(root, GENERATE)
+    return root / "course"
 
 
 def released(course: Path) -> nbformat.NotebookNode:
@@ -108,9 +109,7 @@ def test_autograde_gives_each_student_the_declared_points(course: Path) -> None:
         target = course / "submitted" / student / ASSIGNMENT / NAME
         target.parent.mkdir(parents=True)
         nbformat.write(notebook, target)
-    nbgrader(course, "autograde", ASSIGNMENT)
-    nbgrader(course, "generate_feedback", ASSIGNMENT)
-    nbgrader(course, "export", f"--CsvExportPlugin.to={course / 'grades.csv'}")
+    run_in(course.parent, GRADE)
 
     expected = {
         "correct": {ex.number: ex.points for ex in EXERCISES},
@@ -139,9 +138,11 @@ def test_the_capstone_is_released_with_its_bugs_and_graded_on_fixing_them(tmp_pa
     name = "08_capstone"
     solution = nbformat.read(SOLUTIONS_DIR / f"{name}.ipynb", as_version=4)
     learner = learner_notebook(solution, f"{name}.ipynb")
-    lay_out(tmp_path, [name])
-    nbgrader(tmp_path, "generate_assignment", name)
-    release = nbformat.read(tmp_path / "release" / name / f"{name}.ipynb", as_version=4)
+    root = copy_repository(tmp_path / "repo")
+    run_in(root, LAY_OUT.replace(ASSIGNMENT, name))
+    run_in(root, GENERATE.replace(ASSIGNMENT, name))
+    course = root / "course"
+    release = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
     capstone = [cell.id for cell in solution.cells if "capstone" in cell.metadata.get("tags", [])]
     assert len(capstone) == 1
     handed_out = {cell.id: cell.source for cell in release.cells}
@@ -152,12 +153,12 @@ def test_the_capstone_is_released_with_its_bugs_and_graded_on_fixing_them(tmp_pa
         if cell.id == capstone[0]:
             cell.source = next(c.source for c in solution.cells if c.id == cell.id)
     for student, notebook in {"fixed": fixed, "untouched": release}.items():
-        target = tmp_path / "submitted" / student / name / f"{name}.ipynb"
+        target = course / "submitted" / student / name / f"{name}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(notebook, target)
-    nbgrader(tmp_path, "autograde", name)
+    run_in(root, FROM_THE_COURSE + f"nbgrader autograde {name}")
     points = sum(ex.points for ex in exercises(solution, name))
-    with nbgrader_api.Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {
             student: gradebook.find_submission_notebook(name, name, student).score
             for student in ("fixed", "untouched")
