@@ -558,7 +558,7 @@ done < students.txt""",  # noqa: E501
 def test_the_answer_key_one_liner_prints_three_bugs_in_three_functions(copy):
     out = succeeded(
         run(
-            '''.venv/bin/python -c "from gradcheck_lib.capstone import planted_bugs; [print(b.function, '|', b.wrong) for b in planted_bugs(17)]"''',  # noqa: E501
+            '''.venv/bin/python -c "from tools.capstone_key import planted_bugs; [print(b.function, '|', b.wrong) for b in planted_bugs(17)]"''',  # noqa: E501
             copy,
         )
     )
