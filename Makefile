@@ -70,8 +70,11 @@ COURSE ?= nbgrader-course
 nbgrader-course: $(TEST_STAMP)
 	$(BIN)/python tools/nbgrader_course.py $(COURSE)
 
-# `make handout [HELP_CONTACT="the #gradcheck channel"]`: handout/ and handout.zip for learners (learner
-# copies, library, learner.mk as the Makefile; no solutions); the README says whom to ask for help.
+# `make handout [HELP_CONTACT="the #gradcheck channel"] [STUDENT=id]`: handout/ and handout.zip for
+# learners (learner copies, library, learner.mk as the Makefile; no solutions); the README says whom to
+# ask for help. With STUDENT, handouts/<id>/handout{,.zip}, whose capstone has that student's bugs.
 HELP_CONTACT ?=
+STUDENT ?=
 handout: $(RUNTIME_STAMP)
-	$(BIN)/python tools/handout.py $(if $(HELP_CONTACT),--help-contact '$(HELP_CONTACT)')
+	$(BIN)/python tools/handout.py $(if $(HELP_CONTACT),--help-contact "$(HELP_CONTACT)") \
+		$(if $(STUDENT),--capstone-student "$(STUDENT)" --output-dir "handouts/$(STUDENT)")

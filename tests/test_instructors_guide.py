@@ -555,6 +555,24 @@ done < students.txt""",  # noqa: E501
         assert capstone_seed(copy / "handouts" / student) == str(seed_for_student(student))
 
 
+@pytest.mark.slow
+def test_make_handout_per_student_gives_each_their_capstone_bugs(copy):
+    from gradcheck_lib.capstone import seed_for_student
+
+    succeeded(run("make handout STUDENT=ada.lovelace", copy))
+    (copy / "students.txt").write_text("alan.turing\n", encoding="utf-8")
+    succeeded(
+        run('while read -r student; do make handout STUDENT="$student"; done < students.txt', copy)
+    )
+    for student in ("ada.lovelace", "alan.turing"):
+        folder = copy / "handouts" / student / "handout"
+        assert capstone_seed(folder / "notebooks") == str(seed_for_student(student))
+        assert (copy / "handouts" / student / "handout.zip").is_file()
+        for path in LEARNER_COPIES:  # only the capstone differs from the committed copies
+            if path.name != "08_capstone.ipynb":
+                assert (folder / "notebooks" / path.name).read_bytes() == path.read_bytes()
+
+
 def test_the_answer_key_one_liner_prints_three_bugs_in_three_functions(copy):
     out = succeeded(
         run(

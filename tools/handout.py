@@ -5,17 +5,28 @@ The handout holds the learner copies (notebooks/NN_*.ipynb), the library, and wh
 environment.yml, conftest.py, the check summary (tools/check_summary.py and tools/exercise_cells.py)
 and the nbval sanitizer, plus a short README.
 
-Usage: ``python tools/handout.py [--output-dir DIR] [--help-contact TEXT]`` (default: the repository
-root; "your instructor or the course forum").
+Usage: ``python tools/handout.py [--output-dir DIR] [--help-contact TEXT] [--capstone-student ID |
+--capstone-seed N]`` (defaults: the repository root; "your instructor or the course forum"; the
+committed learner copies, whose capstone has seed 0). With a student id or a seed, the capstone
+(notebook 08) is rebuilt with that seed's bugs, so each student can get a handout of their own.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make `tools` importable
+    sys.path.insert(0, str(ROOT))
+
+from gradcheck_lib.capstone import DEFAULT_SEED, seed_for_student  # noqa: E402
+from tools.build_learner_copies import SOLUTIONS_DIR  # noqa: E402
+from tools.build_learner_copies import build as learner_copy  # noqa: E402
+
+CAPSTONE = "08_capstone.ipynb"
 # Path in the handout -> path in the repository.
 FILES = {
     "Makefile": "learner.mk",
@@ -50,7 +61,9 @@ Stuck? Each check says what is wrong, and each exercise has hints in its noteboo
 """
 
 
-def build(output_dir: Path, help_contact: str = HELP_CONTACT) -> Path:
+def build(
+    output_dir: Path, help_contact: str = HELP_CONTACT, capstone_seed: int = DEFAULT_SEED
+) -> Path:
     """Write ``output_dir/handout/`` and ``output_dir/handout.zip``; return the folder.
 
     Parameters
@@ -59,6 +72,9 @@ def build(output_dir: Path, help_contact: str = HELP_CONTACT) -> Path:
         Where ``handout/`` and ``handout.zip`` go (an existing ``handout/`` is replaced).
     help_contact : str
         Whom the README tells a stuck learner to ask, e.g. ``"the #gradcheck channel"``.
+    capstone_seed : int
+        The seed of the capstone's bugs (:func:`gradcheck_lib.capstone.seed_for_student` makes one
+        from a student id); the committed learner copy has :data:`DEFAULT_SEED`.
 
     Returns
     -------
@@ -71,6 +87,9 @@ def build(output_dir: Path, help_contact: str = HELP_CONTACT) -> Path:
     (folder / "notebooks").mkdir(parents=True)
     for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         shutil.copy2(notebook, folder / "notebooks" / notebook.name)
+    if capstone_seed != DEFAULT_SEED:
+        capstone = learner_copy(SOLUTIONS_DIR / CAPSTONE, capstone_seed)
+        (folder / "notebooks" / CAPSTONE).write_text(capstone, encoding="utf-8")
     shutil.copytree(
         ROOT / "gradcheck_lib",
         folder / "gradcheck_lib",
@@ -90,8 +109,21 @@ def main() -> None:
     parser.add_argument(
         "--help-contact", default=HELP_CONTACT, help="whom the README tells a stuck learner to ask"
     )
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument(
+        "--capstone-seed", type=int, default=DEFAULT_SEED, help="capstone bugs of seed N"
+    )
+    seeds.add_argument(
+        "--capstone-student", help="capstone bugs of this student (seed from the id)"
+    )
     args = parser.parse_args()
-    build(args.output_dir, args.help_contact)
+    seed = args.capstone_seed
+    if args.capstone_student is not None:
+        seed = seed_for_student(args.capstone_student)
+    if seed < 0:
+        parser.error(f"--capstone-seed must be a non-negative integer, got {seed}")
+    folder = build(args.output_dir, args.help_contact, seed)
+    print(f"wrote {folder} and {folder.with_suffix('.zip')} (capstone seed {seed})")
 
 
 if __name__ == "__main__":
