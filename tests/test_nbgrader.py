@@ -10,8 +10,10 @@ exercise's points as its answer cell declares them, and one bad submission must 
 from __future__ import annotations
 
 import csv
+import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -230,6 +232,12 @@ def errors_of(notebook: nbformat.NotebookNode, cell_id: str) -> list[str]:
     return [f"{out.ename}: {out.evalue}" for out in cell.outputs if out.output_type == "error"]
 
 
+def feedback_text(course: Path, student: str) -> str:
+    """The text of a student's feedback page, tags dropped."""
+    page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
 def check_of(number: str):
     return next(ex for ex in EXERCISES if ex.number == number)
 
@@ -292,6 +300,7 @@ def test_a_deleted_check_cell_is_put_back_run_and_graded(graded_class) -> None:
         out.output_type == "error" and out.ename == "ExerciseError" for out in restored[0].outputs
     )
     assert f"Missing grade cell {check.check_grade_id}" in log
+    assert "It was added back by nbgrader" in feedback_text(course, "deleted_check")
     # without OverwriteCells.add_missing_cells, nbgrader leaves it ungraded: (0, None, True)
     assert grade_of(course, "deleted_check", check) == (0, 0, False)
 
@@ -305,6 +314,9 @@ def test_an_endless_loop_costs_its_exercise_and_says_so(graded_class) -> None:
         in errors
     )
     assert not errors_of(notebook, check_of("1.2").check_id)
+    assert "ran longer than the time limit per cell and was stopped" in feedback_text(
+        course, "endless_loop"
+    )
 
 
 def test_a_loop_that_ignores_the_interrupt_restarts_the_kernel_not_the_grading(
@@ -320,6 +332,29 @@ def test_a_loop_that_ignores_the_interrupt_restarts_the_kernel_not_the_grading(
     assert errors_of(notebook, check_of("1.2").check_id) == [
         "NameError: name 'check_unflatten' is not defined"
     ]
+
+
+def test_make_grade_gives_the_same_class_the_same_points(graded_class, tmp_path: Path) -> None:
+    course, _ = graded_class
+    for student in EXPECTED:  # make grade's layout: DIR/<student>/<notebook>.ipynb
+        (tmp_path / student).mkdir()
+        shutil.copy(course / "submitted" / student / ASSIGNMENT / NAME, tmp_path / student / NAME)
+    command = [sys.executable, "tools/grade.py", str(tmp_path), f"--timeout={CELL_TIMEOUT}"]
+    result = subprocess.run([*command, "--jobs=2"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    got = {student: {} for student in EXPECTED}
+    for row in rows:
+        got[row["student"]][row["exercise"]] = int(row["points"])
+    assert got == EXPECTED
+    why = {(row["student"], row["exercise"]): row["message"] for row in rows}
+    assert "is empty (0 bytes)" in why["empty", "1.1"]
+    assert "not valid JSON" in why["not_a_notebook", "1.1"]
+    assert "had been edited" in why["edited_check", "1.2"]
+    assert "had been deleted" in why["deleted_check", "1.2"]
+    assert f"ran longer than {CELL_TIMEOUT} s (timeout)" in why["endless_loop", "1.1"]
+    assert "The kernel was restarted" in why["stubborn_loop", "1.2"]
 
 
 def test_the_capstone_is_released_with_its_bugs_and_graded_on_fixing_them(tmp_path: Path) -> None:
