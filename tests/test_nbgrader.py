@@ -143,6 +143,9 @@ def hostile_class(release: nbformat.NotebookNode) -> dict[str, nbformat.Notebook
     edited.cells[cell_index(edited, last.check_id)].source = 'print("✓ Exercise 1.2: all good")'
     deleted = submission(release, wrong={last.number})
     del deleted.cells[cell_index(deleted, last.check_id)]
+    # 1.2's answer cell and check cell both deleted.
+    both = submission(release, wrong=set())
+    both.cells = [cell for cell in both.cells if cell.id not in {last.answer_id, last.check_id}]
     # flatten never returns: 1.1's check cell runs into the cell timeout.
     endless = submission(release, wrong=set())
     answer = endless.cells[cell_index(endless, first.answer_id)]
@@ -173,6 +176,7 @@ def hostile_class(release: nbformat.NotebookNode) -> dict[str, nbformat.Notebook
     students |= {
         "edited_check": edited,
         "deleted_check": deleted,
+        "deleted_answer_and_check": both,
         "endless_loop": endless,
         "stubborn_loop": stubborn,
         "raises_at_import": raising,
@@ -190,6 +194,7 @@ EXPECTED = {  # student -> exercise -> points
     "untouched": all_points({"1.1": 0, "1.2": 0}),
     "edited_check": all_points({"1.2": 0}),
     "deleted_check": all_points({"1.2": 0}),
+    "deleted_answer_and_check": all_points({"1.2": 0}),
     "endless_loop": all_points({"1.1": 0}),
     "stubborn_loop": all_points({"1.2": 0}),
     "raises_at_import": all_points({"1.2": 0}),
@@ -303,6 +308,12 @@ def test_a_deleted_check_cell_is_put_back_run_and_graded(graded_class) -> None:
     assert "It was added back by nbgrader" in feedback_text(course, "deleted_check")
     # without OverwriteCells.add_missing_cells, nbgrader leaves it ungraded: (0, None, True)
     assert grade_of(course, "deleted_check", check) == (0, 0, False)
+    # with its answer cell gone too, nbgrader 0.9.6's own OverwriteCells fails the submission
+    # (KeyError: 'exercise-1-2'); the course's puts the check back after 1.1's.
+    both = autograded(course, "deleted_answer_and_check")
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in both.cells]
+    assert ids.index(check.check_grade_id) == ids.index(check_of("1.1").check_grade_id) + 1
+    assert grade_of(course, "deleted_answer_and_check", check) == (0, 0, False)
 
 
 def test_an_endless_loop_costs_its_exercise_and_says_so(graded_class) -> None:

@@ -38,8 +38,9 @@ own points (tests/test_nbgrader.py autogrades such a class):
   ``CellTimeoutError`` saying so, and the next cells still run. A cell that ignores the interrupt
   gets the kernel restarted (:class:`CourseExecute`), instead of failing the whole submission;
 - a check cell the student deleted is put back from the source and run
-  (``OverwriteCells.add_missing_cells``); an edited one is overwritten by nbgrader itself, since
-  check cells are locked;
+  (``OverwriteCells.add_missing_cells``, through :class:`CourseOverwriteCells`, which also copes
+  with a deleted answer cell); an edited one is overwritten by nbgrader itself, since check cells
+  are locked;
 - a file that is no notebook (empty, not JSON) is named in the log, with the reason, before
   nbgrader fails on it: that student keeps 0 points and gets no feedback, and autograde goes on
   with the next student (and exits with status 1 at the end).
@@ -76,7 +77,7 @@ from queue import Empty
 
 from jupyter_core.utils import ensure_async
 from nbgrader.converters import Autograde, GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions, Execute
+from nbgrader.preprocessors import ClearSolutions, Execute, OverwriteCells
 
 c = get_config()  # noqa: F821
 
@@ -101,6 +102,37 @@ c.Execute.error_on_timeout = {
 #   the top of the cell); without this nbgrader leaves the exercise ungraded ("needs manual
 #   grade"). An edited check cell is put back by nbgrader anyway: check cells are locked.
 c.OverwriteCells.add_missing_cells = True
+
+
+class CourseOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells, which puts a deleted check cell back even when the student
+    deleted its answer cell too: after the nearest earlier cell of the source that is there.
+
+    nbgrader 0.9.6 puts it after the cell just before it in the source, and raises KeyError
+    when that one is gone as well, which fails the whole submission.
+    """
+
+    def add_missing_grade_cells(self, nb, resources):
+        source = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        names = [cell.name for cell in source.source_cells]
+        grade_cells = {cell.name: cell for cell in source.grade_cells}
+        solutions = {cell.name for cell in source.solution_cells}
+        for position, name in enumerate(names):
+            there = {
+                cell.metadata.get("nbgrader", {}).get("grade_id"): index
+                for index, cell in enumerate(nb.cells)
+            }
+            if name not in grade_cells or name in there:
+                continue
+            self.log.warning(f"Missing grade cell {name} encountered, adding to notebook")
+            earlier = [there[before] for before in names[:position] if before in there]
+            cell = self.missing_cell_transform(
+                source.source_cells[position],
+                grade_cells[name].max_score,
+                is_solution=name in solutions,
+            )
+            nb.cells.insert(max(earlier) + 1 if earlier else 0, cell)
+        return nb, resources
 
 
 class CourseExecute(Execute):
@@ -134,6 +166,10 @@ class CourseExecute(Execute):
         return reply
 
 
+c.Autograde.sanitize_preprocessors = [
+    CourseOverwriteCells if step is OverwriteCells else step
+    for step in Autograde.class_traits()["sanitize_preprocessors"].default()
+]
 c.Autograde.autograde_preprocessors = [
     CourseExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
