@@ -168,9 +168,8 @@ def hostile_class(release: nbformat.NotebookNode) -> dict[str, nbformat.Notebook
     raising.cells.insert(
         setup + 1, nbformat.v4.new_code_cell("from my_helpers import unflatten_fast")
     )
-    raising.cells[
-        cell_index(raising, last.answer_id)
-    ].source = (
+    relying = raising.cells[cell_index(raising, last.answer_id)]
+    relying.source = (
         "def unflatten(theta, names, shapes):\n    return unflatten_fast(theta, names, shapes)"
     )
     students |= {
