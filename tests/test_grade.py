@@ -177,6 +177,24 @@ def test_the_checkers_message_is_quoted_verbatim(graded_class):
 
 
 @pytest.mark.slow
+def test_a_put_back_check_cell_is_said_on_a_line_of_its_own(graded_class):
+    submissions, rows = graded_class
+    notes = {
+        ("bob", "3.1"): "Exercise 3.1's check had been edited; it ran as the course wrote it.",
+        ("carol", "1.2"): "Exercise 1.2's check had been deleted; it was put back and run.",
+    }
+    for (student, number), note in notes.items():
+        (message,) = [row[4] for row in rows if row[:2] == [student, number]]
+        *checker, last = message.splitlines()
+        assert last == note, message
+        assert checker and "fails: ExerciseError:" in checker[0], message
+        feedback = (submissions / student / "feedback.md").read_text(encoding="utf-8")
+        assert f"  > {note}" in feedback
+    carol = [row[4] for row in rows if row[:2] == ["carol", "1.2"]][0]
+    assert not carol.splitlines()[0].endswith("."), "a checker's text without a full stop"
+
+
+@pytest.mark.slow
 def test_feedback_gives_points_and_lists_what_was_not_graded(graded_class):
     submissions, _ = graded_class
     bob = (submissions / "bob" / "feedback.md").read_text(encoding="utf-8")

@@ -219,6 +219,12 @@ def _describe(error: nbformat.NotebookNode, timeout: int) -> str:
     return f"{error.ename}: {error.evalue}"
 
 
+def _then(message: str, note: str) -> str:
+    """`message` as it is, then `note` on a line of its own (a checker's text may end without a
+    full stop, and a note run on after it would read as part of it)."""
+    return f"{message}\n{note}" if note else message
+
+
 def score(
     notebook: nbformat.NotebookNode,
     exercise: Exercise,
@@ -231,22 +237,22 @@ def score(
     cell = notebook.cells[check]
     where = f"{exercise.check_label} (cell {check + 1} in JupyterLab)"
     put_back = {
-        "edited": f" {exercise.check_label} had been edited; it ran as the course wrote it.",
-        "deleted": f" {exercise.check_label} had been deleted; it was put back and run.",
+        "edited": f"{exercise.check_label} had been edited; it ran as the course wrote it.",
+        "deleted": f"{exercise.check_label} had been deleted; it was put back and run.",
     }.get(note, "")
     error = _error_of(cell)
     if error is None and cell.execution_count is None:
         return False, f"{where} never ran: {stopped or 'the notebook stopped before it'}"
     if error is None:
-        return True, _printed(cell) + put_back
+        return True, _then(_printed(cell), put_back)
     if error.ename == "NotImplementedError":
-        return False, f"to do: {error.evalue or exercise.task}" + put_back
+        return False, _then(f"to do: {error.evalue or exercise.task}", put_back)
     context = (
         ""
         if error.ename in {"ExerciseError", INTERRUPTED, TIMED_OUT}
         else _earlier_failure(notebook, check, timeout)
     )
-    return False, f"{where} fails: {_describe(error, timeout)}{context}{put_back}"
+    return False, _then(f"{where} fails: {_describe(error, timeout)}{context}", put_back)
 
 
 def grade_notebook(

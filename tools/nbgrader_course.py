@@ -30,6 +30,20 @@ nbgrader_config.py replaces ClearSolutions by :class:`CourseStubs` (defined in t
 so the course directory needs nothing from this repository): each solution block becomes the
 course's own stub, ``# YOUR CODE HERE`` and ``raise NotImplementedError("Exercise N.M: ...")``,
 with the text of the block's ``### BEGIN SOLUTION Exercise N.M: ...`` line.
+
+It also makes ``nbgrader autograde`` grade a whole class, one bad submission costing only its
+own points (tests/test_nbgrader.py autogrades such a class):
+
+- a cell has 60 s (``--Execute.timeout=N`` to change it); then it is interrupted and fails with a
+  ``CellTimeoutError`` saying so, and the next cells still run. A cell that ignores the interrupt
+  gets the kernel restarted (:class:`CourseExecute`), instead of failing the whole submission;
+- a check cell the student deleted is put back from the source and run
+  (``OverwriteCells.add_missing_cells``, through :class:`CourseOverwriteCells`, which also copes
+  with a deleted answer cell); an edited one is overwritten by nbgrader itself, since check cells
+  are locked;
+- a file that is no notebook (empty, not JSON) is named in the log, with the reason, before
+  nbgrader fails on it: that student keeps 0 points and gets no feedback, and autograde goes on
+  with the next student (and exits with status 1 at the end).
 """
 
 from __future__ import annotations
@@ -54,16 +68,142 @@ from tools.build_learner_copies import (
 CONFIG = '''\
 """nbgrader configuration of the gradient-checking course (written by tools/nbgrader_course.py)."""
 
+import json
+import logging
 import re
+from pathlib import Path
 
-from nbgrader.converters import GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions
+from queue import Empty
+
+from jupyter_core.utils import ensure_async
+from nbgrader.converters import Autograde, GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions, Execute, OverwriteCells
 
 c = get_config()  # noqa: F821
 
 # The released copies keep the lesson's outputs; the source notebooks hold none that reveal a
 # solution (tools/nbgrader_course.py cleared them).
 c.ClearOutput.enabled = False
+
+# Autograding a class: one bad submission costs its own points, never the rest.
+# - A cell that runs longer than this is interrupted and fails; the next cells still run, so an
+#   endless loop costs the exercise whose cells it stops, not the notebook or the class.
+c.Execute.timeout = 60  # seconds, as `make grade` (its TIMEOUT); or autograde --Execute.timeout=N
+c.Execute.interrupt_on_timeout = True
+c.Execute.error_on_timeout = {
+    "ename": "CellTimeoutError",
+    "evalue": "this cell ran longer than the time limit per cell and was stopped",
+    "traceback": [
+        "CellTimeoutError: this cell ran longer than the time limit per cell and was stopped "
+        "(an endless loop?); the cells after it still ran"
+    ],
+}
+# - A check cell the student deleted is put back from the source and run (nbgrader says so at
+#   the top of the cell); without this nbgrader leaves the exercise ungraded ("needs manual
+#   grade"). An edited check cell is put back by nbgrader anyway: check cells are locked.
+c.OverwriteCells.add_missing_cells = True
+
+
+class CourseOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells, which puts a deleted check cell back even when the student
+    deleted its answer cell too: after the nearest earlier cell of the source that is there.
+
+    nbgrader 0.9.6 puts it after the cell just before it in the source, and raises KeyError
+    when that one is gone as well, which fails the whole submission.
+    """
+
+    def add_missing_grade_cells(self, nb, resources):
+        source = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        names = [cell.name for cell in source.source_cells]
+        grade_cells = {cell.name: cell for cell in source.grade_cells}
+        solutions = {cell.name for cell in source.solution_cells}
+        for position, name in enumerate(names):
+            there = {
+                cell.metadata.get("nbgrader", {}).get("grade_id"): index
+                for index, cell in enumerate(nb.cells)
+            }
+            if name not in grade_cells or name in there:
+                continue
+            self.log.warning(f"Missing grade cell {name} encountered, adding to notebook")
+            earlier = [there[before] for before in names[:position] if before in there]
+            cell = self.missing_cell_transform(
+                source.source_cells[position],
+                grade_cells[name].max_score,
+                is_solution=name in solutions,
+            )
+            nb.cells.insert(max(earlier) + 1 if earlier else 0, cell)
+        return nb, resources
+
+
+class CourseExecute(Execute):
+    """nbgrader's Execute, which restarts the kernel when the timeout's interrupt is ignored.
+
+    A loop that ignores SIGINT (or C code that never checks for it, such as a runaway regular
+    expression) keeps the kernel busy after the interrupt; nbgrader would then fail the whole
+    submission ("Timeout waiting for IOPub output"). Here the kernel is restarted and the next
+    cells run in it, so the loop costs the exercises from there on, not the earlier ones.
+    """
+
+    interrupt_grace = 5  # seconds an interrupted cell has to stop before the kernel restarts
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        reply = await super()._async_handle_timeout(timeout, cell)
+        try:  # the interrupted cell's own reply: the kernel stopped it
+            await ensure_async(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+        except Empty:
+            self.log.error("The interrupt did not stop the cell; restarting the kernel")
+            await ensure_async(self.km.restart_kernel(now=True))
+            self.raise_on_iopub_timeout = False  # the old kernel's last output never comes
+            why = (
+                "this cell ran longer than the time limit per cell and ignored the interrupt; "
+                "the kernel was restarted, so the cells after it ran without the earlier cells' "
+                "imports and results"
+            )
+            content = {"status": "error", "ename": "CellTimeoutError"}
+            content.update((reply or {}).get("content", {}))
+            content.update(evalue=why, traceback=[f"CellTimeoutError: {why}"])
+            reply = {"content": content}
+        return reply
+
+
+c.Autograde.sanitize_preprocessors = [
+    CourseOverwriteCells if step is OverwriteCells else step
+    for step in Autograde.class_traits()["sanitize_preprocessors"].default()
+]
+c.Autograde.autograde_preprocessors = [
+    CourseExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+
+
+def _unreadable(path):
+    """Why the file at `path` is no notebook, or "" when it reads as one."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        return f"it is empty ({len(data)} bytes)"
+    try:
+        content = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        return f"it is not notebook JSON ({error})"
+    if not isinstance(content, dict) or "cells" not in content:
+        return "its JSON has no list of cells"
+    return ""
+
+
+def say_why_a_submission_is_no_notebook(assignment, student, notebooks):
+    """Before autograding a submission, name each file that is no notebook, in plain words.
+
+    nbgrader then fails on that file, logs its traceback, goes on with the next student and
+    leaves this one at 0 points, with no autograded copy and no feedback.
+    """
+    log = logging.getLogger("AutogradeApp")
+    for path in notebooks:
+        why = _unreadable(path)
+        if why:
+            log.error("%s is not a notebook: %s; it gets 0 points and no feedback", path, why)
+
+
+c.Autograde.pre_convert_hook = say_why_a_submission_is_no_notebook
 
 _BEGIN = re.compile(r"^(?P<indent>[ \\t]*)### BEGIN SOLUTION (?P<task>Exercise \\d+\\.\\d+: .*\\S)")
 _END = re.compile(r"^[ \\t]*### END SOLUTION")
