@@ -17,7 +17,7 @@ from test_learner_copies import answers_from, fill, learner_path
 
 from tools import grade
 from tools.exercise_cells import exercises
-from tools.grade_notebook import read_submission, restore_checks
+from tools.grade_notebook import ExerciseResult, read_submission, restore_checks
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "notebooks" / "solutions"
@@ -202,6 +202,19 @@ def test_feedback_gives_points_and_lists_what_was_not_graded(graded_class):
     assert "✗ Exercise 1.1: 0 of 2" in bob and "column by column" in bob
     erin = (submissions / "erin" / "feedback.md").read_text(encoding="utf-8")
     assert "0 of 8 points" in erin and "notes.txt" in erin
+    for text in (bob, erin):  # Markdown: every heading after a blank line
+        lines = text.splitlines()
+        assert all(lines[i - 1] == "" for i, line in enumerate(lines) if line.startswith("#") and i)
+
+
+def test_feedback_of_two_notebooks_puts_a_blank_line_before_each_heading():
+    results = [
+        ExerciseResult("01_a.ipynb", "1.1", 2, 2, "✓ right"),
+        ExerciseResult("02_b.ipynb", "2.1", 0, 3, "wrong"),
+    ]
+    lines = grade.feedback("ada", results, []).splitlines()
+    headings = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    assert len(headings) == 2 and all(lines[i - 1] == "" for i in headings), lines
 
 
 # --------------------------------------------------------------------------------------------

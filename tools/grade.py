@@ -68,6 +68,8 @@ def feedback(student: str, results: list[ExerciseResult], ignored: list[str]) ->
     for result in results:
         if result.notebook != notebook:
             notebook = result.notebook
+            if lines[-1]:  # Markdown wants a blank line before a heading
+                lines.append("")
             lines += [f"## {notebook}", ""]
         mark = "✓" if result.points == result.max_points else "✗"
         lines.append(f"- {mark} Exercise {result.number}: {result.points} of {result.max_points}")
