@@ -348,6 +348,26 @@ def test_checker_accepts_a_different_but_correct_batchnorm_formula():
     assert checker_verdict(capstone.compile_backward(compact), 0)[0]
 
 
+def test_checker_accepts_a_different_but_correct_glue():
+    """network_backward is judged by gradient_check, not by a reference's text or order of sums:
+    the L2 term added in one comprehension, and the layers walked in a list, pass too."""
+    loop = (
+        "    for layer in range(1, L + 1):\n"
+        '        grads[f"dW{layer}"] += reg * parameters[f"W{layer}"]  # loss += reg/2 ||W_l||^2\n'
+    )
+    comprehension = (
+        "    grads = {name: grad + reg * parameters[name[1:]] if name.startswith('dW') else grad\n"
+        "             for name, grad in grads.items()}\n"
+    )
+    assert loop in key.SOLUTION_CODE
+    code = key.SOLUTION_CODE.replace(loop, comprehension).replace(
+        "for layer in range(L - 1, 0, -1):", "for layer in list(reversed(range(1, L))):"
+    )
+    assert code.count("reversed") == 1
+    passed, message = checker_verdict(capstone.compile_backward(code), 0)
+    assert passed, message
+
+
 def test_checker_reports_a_changed_function_that_had_no_bug():
     planted = key.planted_bugs(0)
     assert "relu_backward" not in {bug.function for bug in planted}
