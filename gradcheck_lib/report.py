@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from .compare import Verdict, classify, worst_first
 from .vectors import ParamLayout
-from .wording import headline
+from .wording import headline, kinks_sentence
 
 __all__ = ["CheckedEntry", "GradCheckReport"]
 
@@ -158,13 +158,7 @@ class GradCheckReport:
         then kinks, then notes."""
         lines = [self.diagnosis[name] for name in self._ranked() if name in self.diagnosis]
         if self.kinks:
-            where = ", ".join(entry.where for entry in self.kinks[:5])
-            more = f" and {len(self.kinks) - 5} more" if len(self.kinks) > 5 else ""
-            count = f"{len(self.kinks)} value" + ("s" if len(self.kinks) > 1 else "")
-            lines.append(
-                f"{count} crossed a kink of the cost ({where}{more}): their "
-                "numerical gradient is unreliable there, which does not blame the backward pass"
-            )
+            lines.append(kinks_sentence([entry.where for entry in self.kinks]))
         return lines + list(self.notes)
 
     def _ranked(self) -> list[str]:

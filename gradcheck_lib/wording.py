@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from .compare import THRESHOLDS, Verdict, classify, relative_difference
 
-__all__ = ["SHORT_CAUSES", "cause_notes", "describe_mismatch", "headline"]
+__all__ = ["SHORT_CAUSES", "cause_notes", "describe_mismatch", "headline", "kinks_sentence"]
 
 
 def _percent(k: float) -> str:
@@ -61,6 +61,16 @@ def _steps(steps) -> str:
 
 def _values(count: int) -> str:
     return f"{count} value" + ("" if count == 1 else "s")
+
+
+def kinks_sentence(where: list[str]) -> str:
+    """The advice's line on the values whose step crossed a kink (``where``: "W1[3, 0]", ...)."""
+    shown = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
+    its = "its" if len(where) == 1 else "their"
+    return (
+        f"{_values(len(where))} crossed a kink of the cost ({shown}): {its} numerical gradient "
+        "is unreliable there, which does not blame the backward pass"
+    )
 
 
 def _names(names) -> str:
@@ -127,6 +137,7 @@ def cause_notes(causes, loose, analytical, numerical, best, kink_mask, first, re
             "differs from ε by up to u·|θ|). Use a step relative to |θ|, about 1e-6·|θ|"
         )
     if causes["truncation"]:
+        at_kinks = ", more where the step crosses a kink" if kink_mask.any() else ""
         after = (
             f"; re-checked at {_steps((recheck[0] * 2, recheck[0]))} and extrapolated to "
             f"ε → 0, the difference falls to {recheck[1]:.1e}"
@@ -136,7 +147,7 @@ def cause_notes(causes, loose, analytical, numerical, best, kink_mask, first, re
         notes.append(
             f"The mismatch in {_names(causes['truncation'])} comes from the step, not the code: "
             f"the step ε={step:g} is too large, and the central difference is off by O(ε²) on a "
-            f"smooth cost (truncation error), more where the step crosses a kink{after}. Use a "
+            f"smooth cost (truncation error){at_kinks}{after}. Use a "
             "smaller step, such as epsilon=1e-7"
         )
     if causes["resolution"]:

@@ -51,6 +51,8 @@ def assert_not_blamed(report):
         assert report.meaning() in verdict_html(report)
         if report.kinks:  # the advice lists kinks: the headline names them too
             assert "kink" in report.meaning()
+    if not report.kinks:  # and no sentence speaks of kinks that are not there
+        assert "kink" not in " ".join([report.meaning(), *report.advice()])
 
 
 def assignment_case():
@@ -352,3 +354,15 @@ def test_random_networks_with_one_bug_blame_exactly_it(seed):
     gradients["d" + name] = 1.01 * g + 1e-3 * np.abs(g).max()
     report = net.check(gradients)
     assert set(report.diagnosis) == {name}, str(report)
+
+
+@pytest.mark.parametrize(
+    "where, words",
+    [(["W1[1, 1]"], "1 value crossed a kink of the cost (W1[1, 1]): its numerical"),
+     (["W1[0, 0]", "b1[0, 0]"], "2 values crossed a kink of the cost (W1[0, 0], b1[0, 0]): their"),
+     ([f"W1[{i}, 0]" for i in range(7)], "W1[4, 0] and 2 more): their")],
+)  # fmt: skip
+def test_the_kink_sentence_counts_in_words_that_agree(where, words):
+    from gradcheck_lib.wording import kinks_sentence
+
+    assert words in kinks_sentence(where)
