@@ -377,6 +377,7 @@ def _gradient_variant(*, formula="central", restore="exact", step_override=None)
                 "backward": (base - minus) / epsilon,
                 "by epsilon": (plus - minus) / epsilon,
                 "precedence": (plus - minus) / 2 * epsilon,
+                "sign flipped": (minus - plus) / (2 * epsilon),
             }[formula]
         return gradient
 
@@ -668,17 +669,7 @@ def test_the_watch_keeps_an_existing_profiler_and_removes_itself():
 # --- mistakes named since the learner's review (issue 11) -----------------------------------
 
 
-def _sign_flipped(f, x, epsilon=1e-7):
-    gradient = np.zeros(x.shape)
-    for i in range(x.size):
-        old = x[i]
-        x[i] = old + epsilon
-        f_plus = f(x)
-        x[i] = old - epsilon
-        f_minus = f(x)
-        x[i] = old
-        gradient[i] = (f_minus - f_plus) / (2 * epsilon)
-    return gradient
+_sign_flipped = _gradient_variant(formula="sign flipped")
 
 
 def _aliased(f, x, epsilon=1e-7):
@@ -705,7 +696,11 @@ def _aliased_both_first(f, x, epsilon=1e-7):
 
 
 NEW_MISTAKES = {
-    "2.1 wrong sign": (check_numerical_gradient, _sign_flipped, ("wrong sign", "f_plus - f_minus")),
+    "2.1 wrong sign": (
+        check_numerical_gradient,
+        _gradient_variant(formula="sign flipped"),
+        ("wrong sign", "f_plus - f_minus"),
+    ),
     "2.1 aliased, in turn": (
         check_numerical_gradient,
         _aliased,

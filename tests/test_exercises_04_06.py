@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_exercises_00_03 import numerical_gradient  # a learner's Exercise 2.1
 
 from gradcheck_lib import (
     THRESHOLDS,
@@ -183,20 +184,6 @@ def _with_gradient(make_grad, make_gradapprox=None):
         return own_relative_difference(grad, gradapprox)
 
     return answer
-
-
-def numerical_gradient(f, x, epsilon=1e-7):
-    """A learner's Exercise 2.1."""
-    gradient = np.zeros(x.shape)
-    for i in range(x.size):
-        old = x[i]
-        x[i] = old + epsilon
-        f_plus = f(x)
-        x[i] = old - epsilon
-        f_minus = f(x)
-        x[i] = old
-        gradient[i] = (f_plus - f_minus) / (2 * epsilon)
-    return gradient
 
 
 def own_relative_difference(a, b):
