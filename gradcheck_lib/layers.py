@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .line_tables import with_replaced_lines
+
 if TYPE_CHECKING:
     from .layer_bugs import LayerBug
 
@@ -68,11 +70,11 @@ def _lines(layer: str, lines: dict[str, tuple[str, Line]]) -> None:
 
 
 def _with_bugs(layer: str, bugs: Iterable[LayerBug | str]) -> dict[str, Line]:
-    """The layer's backward lines with each bug's replacement swapped in: the one place bugs act."""
+    """The layer's backward lines with each bug (a catalog name or a LayerBug) swapped in."""
     lines = {name: compute for name, (_, compute) in BACKWARD_LINES[layer].items()}
     from .layer_bugs import LAYER_CATALOG  # the catalog reads BACKWARD_LINES: imported on use
 
-    replaced_by: dict[str, str] = {}
+    resolved = []
     for bug in bugs:
         if isinstance(bug, str):
             if bug not in LAYER_CATALOG:
@@ -89,14 +91,8 @@ def _with_bugs(layer: str, bugs: Iterable[LayerBug | str]) -> dict[str, Line]:
                 f"bug {bug.name!r} belongs to the {owner!r} layer, not to {layer!r}; pass it "
                 f"to {owner}_backward"
             )
-        if bug.replaces in replaced_by:
-            raise ValueError(
-                f"bugs {replaced_by[bug.replaces]!r} and {bug.name!r} both replace line "
-                f"{bug.replaces!r}; a line can hold one bug at a time"
-            )
-        replaced_by[bug.replaces] = bug.name
-        lines[bug.replaces] = bug.compute
-    return lines
+        resolved.append(bug)
+    return with_replaced_lines(lines, resolved)
 
 
 # --------------------------------------------------------------------------------------- affine

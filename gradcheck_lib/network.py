@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from .line_tables import Line, LineReplacement, with_replaced_lines
 
 __all__ = [
     "ACTIVATIONS",
@@ -282,14 +284,6 @@ def compute_cost(
     return float(_cost(A2, Y, parameters, lambd))
 
 
-class _LineReplacement(Protocol):
-    """What :func:`backward_propagation` needs from a bug: which line, and its wrong code."""
-
-    name: str
-    replaces: str
-    compute: Callable[[SimpleNamespace], Array]
-
-
 def _d_activation(v: SimpleNamespace) -> Array:
     # g'(Z1): tanh' = 1 - tanh^2 = 1 - A1^2 (from the cached activation); relu' = 1 where Z1 > 0
     if v.activation == "tanh":
@@ -320,26 +314,9 @@ BACKWARD_LINES: dict[str, Callable[[SimpleNamespace], Array]] = {
 }
 
 
-def _backward_lines(
-    bugs: Iterable[_LineReplacement],
-) -> dict[str, Callable[[SimpleNamespace], Array]]:
-    """The backward lines with each bug's replacement swapped in: the one place bugs act."""
-    lines = dict(BACKWARD_LINES)
-    replaced_by: dict[str, str] = {}
-    for bug in bugs:
-        if bug.replaces not in lines:
-            raise ValueError(
-                f"bug {bug.name!r} replaces line {bug.replaces!r}, which is not a backward line; "
-                f"the lines are {list(BACKWARD_LINES)}"
-            )
-        if bug.replaces in replaced_by:
-            raise ValueError(
-                f"bugs {replaced_by[bug.replaces]!r} and {bug.name!r} both replace line "
-                f"{bug.replaces!r}; a line can hold one bug at a time, so switch one of them off"
-            )
-        replaced_by[bug.replaces] = bug.name
-        lines[bug.replaces] = bug.compute
-    return lines
+def _backward_lines(bugs: Iterable[LineReplacement]) -> dict[str, Line]:
+    """The backward lines with each bug's replacement swapped in."""
+    return with_replaced_lines(BACKWARD_LINES, bugs)
 
 
 def backward_propagation(
@@ -351,7 +328,7 @@ def backward_propagation(
     activation: str | None = None,
     lambd: float = 0.0,
     keep_prob: float | None = None,
-    bugs: Iterable[_LineReplacement] = (),
+    bugs: Iterable[LineReplacement] = (),
 ) -> dict[str, Array]:
     """Backpropagate through the network: the forward pass read in reverse, line by line.
 
