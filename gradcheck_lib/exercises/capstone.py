@@ -270,10 +270,10 @@ def _network_finding(network_backward: Callable, networks) -> _Finding | None:
     """The glue alone: the learner's network_backward calling the library's layer functions."""
     glue = _with_layers(network_backward, REFERENCE_LAYERS)
     for network in networks:
-        wrong = _wrong_gradients(glue, network.problem(), network.described)
+        problem = network.problem()
+        wrong = _wrong_gradients(glue, problem, network.described)
         if wrong:
-            order = ["d" + name for name in network.problem()[2]]  # dW1, dgamma1, ...
-            right = tuple(name for name in order if name not in wrong)
+            right = tuple("d" + name for name in problem[2] if "d" + name not in wrong)
             return _Finding("network_backward", tuple(wrong), right, network.described)
     return None
 
